@@ -14,7 +14,7 @@ from pathlib import Path
 from .data.manifest import repo_root
 
 # %% auto #0
-__all__ = ['show', 'remote_assets', 'render_report']
+__all__ = ['show', 'remote_assets', 'strip_remote_scripts', 'render_report']
 
 # %% ../nbs/06_report.ipynb #c005
 _PLOTLY_EMBEDDED = {"done": False}
@@ -28,11 +28,17 @@ def show(fig, *, height: int | None = None):
     display(HTML(html))
 
 # %% ../nbs/06_report.ipynb #c007
-_REMOTE = re.compile(r"""<(?:script|link)[^>]+(?:src|href)=["']?(?:https?:)?//""", re.I)
+_REMOTE = re.compile(r"""<(?:script|link)\b[^>]*?\b(?:src|href)=["']?((?:https?:)?//[^"'\s>]+)""", re.I)
+_REMOTE_SCRIPT = re.compile(r"""<script\b[^>]*\bsrc=["']?(?:https?:)?//[^>]*>\s*</script>""", re.I)
 
 def remote_assets(html: str) -> list[str]:
-    "The `<script src=...>` / `<link href=...>` tags of `html` that load from the network (empty when offline-safe)."
-    return [m.group(0) for m in _REMOTE.finditer(html)]
+    "URLs that `<script src=...>` / `<link href=...>` tags of `html` load from the network (empty when offline-safe)."
+    return _REMOTE.findall(html)
+
+def strip_remote_scripts(html: str) -> str:
+    """Drop `<script src="https://...">` tags: nbconvert's lab template loads require.js and MathJax from a CDN,
+    which report pages do not use (figures carry their own plotly.js)."""
+    return _REMOTE_SCRIPT.sub("", html)
 
 def render_report(notebook: str | Path, out_dir: str | Path, parameters: dict | None = None, *,
                   kernel_name: str = "python3", timeout_s: int = 3600, progress: bool = True) -> Path:
@@ -57,11 +63,16 @@ def render_report(notebook: str | Path, out_dir: str | Path, parameters: dict | 
         if env_before is None: os.environ.pop("PYTHONPATH", None)
         else: os.environ["PYTHONPATH"] = env_before
     nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:           # progress bars and warnings belong in the log, not the published page
+        if cell.get("outputs"):
+            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
-    html, _ = exporter.from_notebook_node(nb)
-    remote = [a for a in remote_assets(html) if "plotly" in a or "require" in a or "mathjax" in a.lower()]
+    title = next((c.source.lstrip("# ").splitlines()[0] for c in nb.cells if c.cell_type == "markdown"), notebook.stem)
+    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    html = strip_remote_scripts(html)
+    remote = remote_assets(html)
     if remote:
         raise RuntimeError(f"{notebook.name}: the rendered page loads {remote[:3]} from the network; it must work offline.")
     out = out_dir / f"{notebook.stem}.html"
