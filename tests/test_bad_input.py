@@ -213,3 +213,10 @@ def test_manifest_path_escaping_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("EEGNB_MANIFESTS", str(tmp_path))
     with pytest.raises(DataError, match=r"evil.yaml: file path '../eegmat/x.edf' escapes the dataset folder"):
         ed.load_manifest("evil")
+
+
+def test_rate_disagrees_with_manifest(eegmat_copy):
+    p = eegmat_copy / "eegmat" / EDF
+    patch_bytes(p, 244, b"2       ")                               # 2-s records: every signal now at 250 Hz
+    with pytest.raises(DataError, match=rf"{EDF}: sampled at 250 Hz but the eegmat manifest says 500 Hz"):
+        _load(eegmat_copy)

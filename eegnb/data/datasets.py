@@ -102,6 +102,10 @@ def load(dataset: str, record: str | None = None, *, subject: str | None = None,
     row = _select(df, dataset, record, subject, session, run)
     paths = [ensure_file(dataset, f, data_dir=data_dir, verify=verify) for f in row.files]
     rec = LOADERS[dataset].read(row, paths, m)
+    expected = m.meta.get("sfreq")
+    if isinstance(expected, (int, float)) and abs(rec.sfreq - float(expected)) > 1e-6 * float(expected):
+        raise DataError(paths[0], f"sampled at {rec.sfreq:g} Hz but the {dataset} manifest says {float(expected):g} Hz.",
+                        "A resampled or foreign file: check it against its source.")
     rec.provenance.setdefault("record", row.record)
     rec.provenance["sha256"] = [m.file_info(f).sha256 if m.file_info(f) is not None else None for f in row.files]
     rec.provenance["verified"] = verify
