@@ -21,8 +21,9 @@ from .readers import (EMOTIV_EEG, read_edf, read_emotiv_csv, read_fif, read_hms_
 
 # %% auto #0
 __all__ = ['LOADERS', 'BONN_SETS', 'CHBMIT_CLIP_CHANNELS', 'SLEEP_EDF_CHANNELS', 'DatasetLoader', 'register_dataset',
-           'expect_channels', 'records', 'load', 'load_all', 'EEGMAT', 'EEGMMI', 'Bonn', 'GuineaBissau', 'CHBMITClips',
-           'DREAMS', 'YASASamples', 'SleepEDFHeld', 'SleepEDFX', 'HMS', 'HMSKaggle', 'CHBMIT']
+           'expect_channels', 'index_by_pattern', 'metadata_row', 'records', 'load', 'load_all', 'EEGMAT', 'EEGMMI',
+           'Bonn', 'GuineaBissau', 'CHBMITClips', 'DREAMS', 'YASASamples', 'SleepEDFHeld', 'SleepEDFX', 'HMS',
+           'HMSKaggle', 'CHBMIT']
 
 # %% ../../nbs/04_data.datasets.ipynb #c005
 @dataclass
@@ -65,6 +66,19 @@ def _rows(records: list[dict]) -> pd.DataFrame:
     for c in ("record", "subject", "session", "run", "files"):
         if c not in df: df[c] = None
     return df
+
+def index_by_pattern(m: Manifest, pattern: str, make_row: Callable[[re.Match, str], dict]) -> pd.DataFrame:
+    "Records from the manifest files whose path fully matches `pattern`; `make_row(match, path)` gives each row."
+    rx = re.compile(pattern)
+    return _rows([make_row(mm, f) for f in m.files.path if (mm := rx.fullmatch(f))])
+
+def metadata_row(path: Path, column: str, value: str) -> pd.Series:
+    "The row of the CSV table at `path` whose `column` equals `value` (as text); `DataError` if there is none."
+    table = pd.read_csv(path)
+    mine = table[table[column].astype(str) == str(value)]
+    if mine.empty:
+        raise DataError(path, f"no row with {column} = {value!r}.")
+    return mine.iloc[0]
 
 # %% ../../nbs/04_data.datasets.ipynb #c006
 def records(dataset: str, *, data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -122,32 +136,19 @@ def load_all(dataset: str, *, data_dir: str | Path | None = None, verify: bool =
         yield load(dataset, r, data_dir=data_dir, verify=verify)
 
 # %% ../../nbs/04_data.datasets.ipynb #c008
-def _subject_info(m: Manifest, paths: list[Path], name: str) -> pd.DataFrame | None:
-    p = next((p for p in paths if p.name == name), None)
-    return None if p is None else pd.read_csv(p)
-
 @register_dataset("eegmat")
 class EEGMAT:
     @staticmethod
     def index(m):
-        recs = []
-        for f in m.files.path:
-            mm = re.fullmatch(r"(Subject\d\d)_([12])\.edf", f)
-            if mm:
-                recs.append(dict(record=f[:-4], subject=mm.group(1), session=None, run=mm.group(2),
-                                 condition={"1": "rest", "2": "mental_arithmetic"}[mm.group(2)],
-                                 files=(f, "subject-info.csv")))
-        return _rows(recs)
+        return index_by_pattern(m, r"(Subject\d\d)_([12])\.edf", lambda mm, f: dict(
+            record=f[:-4], subject=mm.group(1), run=mm.group(2),
+            condition={"1": "rest", "2": "mental_arithmetic"}[mm.group(2)], files=(f, "subject-info.csv")))
 
     @staticmethod
     def read(row, paths, m):
         rec = read_edf(paths[0], ch_types={"EEG A2-A1": "misc", "ECG ECG": "ecg"}, **_base_meta(m, row))
         expect_channels(rec, m.channels.get("names"))
-        info = pd.read_csv(paths[1])
-        mine = info[info.Subject == row.subject]
-        if mine.empty:
-            raise DataError(paths[1], f"no row for {row.subject}.")
-        r = mine.iloc[0]
+        r = metadata_row(paths[1], "Subject", row.subject)
         rec.labels.update(condition=row.condition, count_quality="good" if int(r["Count quality"]) == 1 else "bad",
                           age=int(r.Age), gender=r.Gender, n_subtractions=float(r["Number of subtractions"]))
         a = rec.annotations
@@ -159,14 +160,9 @@ class EEGMAT:
 class EEGMMI:
     @staticmethod
     def index(m):
-        recs = []
-        for f in m.files.path:
-            mm = re.fullmatch(r"(S\d{3})/(S\d{3})R(\d\d)\.edf", f)
-            if mm:
-                run = int(mm.group(3))
-                recs.append(dict(record=f"{mm.group(2)}R{mm.group(3)}", subject=mm.group(2), session=None,
-                                 run=mm.group(3), task=ann.EEGMMI_RUNS[run]["task"], files=(f,)))
-        return _rows(recs)
+        return index_by_pattern(m, r"(S\d{3})/(S\d{3})R(\d\d)\.edf", lambda mm, f: dict(
+            record=f"{mm.group(2)}R{mm.group(3)}", subject=mm.group(2), run=mm.group(3),
+            task=ann.EEGMMI_RUNS[int(mm.group(3))]["task"], files=(f,)))
 
     @staticmethod
     def read(row, paths, m):
@@ -183,14 +179,10 @@ BONN_SETS = {"Z": ("A", "healthy_eyes_open"), "O": ("B", "healthy_eyes_closed"),
 class Bonn:
     @staticmethod
     def index(m):
-        recs = []
-        for f in m.files.path:
-            mm = re.fullmatch(r"([ZONFS])/([ZONFS]\d{3})\.(txt|TXT)", f)
-            if mm:
-                s, cls = BONN_SETS[mm.group(1)]
-                recs.append(dict(record=mm.group(2), subject=None, session=s, run=None, set=s, label=cls,
-                                 seizure=cls == "ictal", files=(f,)))
-        return _rows(recs)
+        def row(mm, f):
+            s, cls = BONN_SETS[mm.group(1)]
+            return dict(record=mm.group(2), session=s, set=s, label=cls, seizure=cls == "ictal", files=(f,))
+        return index_by_pattern(m, r"([ZONFS])/([ZONFS]\d{3})\.(txt|TXT)", row)
 
     @staticmethod
     def read(row, paths, m):
@@ -204,20 +196,12 @@ class Bonn:
 class GuineaBissau:
     @staticmethod
     def index(m):
-        recs = []
-        for f in m.files.path:
-            mm = re.fullmatch(r"signal-(\d+)\.csv\.gz", f)
-            if mm:
-                recs.append(dict(record=f"signal-{mm.group(1)}", subject=mm.group(1), session=None, run=None,
-                                 files=(f, "metadata_guineabissau.csv")))
-        return _rows(recs)
+        return index_by_pattern(m, r"signal-(\d+)\.csv\.gz", lambda mm, f: dict(
+            record=f"signal-{mm.group(1)}", subject=mm.group(1), files=(f, "metadata_guineabissau.csv")))
 
     @staticmethod
     def read(row, paths, m):
-        meta = pd.read_csv(paths[1])
-        mine = meta[meta["subject.id"].astype(str) == str(row.subject)]
-        if mine.empty: raise DataError(paths[1], f"no metadata row for subject {row.subject}.")
-        r = mine.iloc[0]
+        r = metadata_row(paths[1], "subject.id", row.subject)
         rec = read_emotiv_csv(paths[0], sfreq=float(m.sfreq), **_base_meta(m, row))
         rec.labels.update(group=r.Group, eyes_condition=r["Eyes.condition"],
                           remarks=None if pd.isna(r.Remarks) else r.Remarks)
@@ -238,14 +222,10 @@ CHBMIT_CLIP_CHANNELS = ["FP1-F7", "F7-T7", "T7-P7", "P7-O1", "FP1-F3", "F3-C3", 
 class CHBMITClips:
     @staticmethod
     def index(m):
-        recs = []
-        for f in m.files.path:
-            mm = re.fullmatch(r"(chb\d\d)/(ictal|preictal_10s)/((chb\d\d_\d\d\+?)_(ictal|preictal10s))\.npy", f)
-            if mm:
-                recs.append(dict(record=mm.group(3), subject=mm.group(1), session=None, run=None,
-                                 label="ictal" if mm.group(2) == "ictal" else "preictal",
-                                 source_edf=mm.group(4) + ".edf", files=(f,)))
-        return _rows(recs)
+        return index_by_pattern(m, r"(chb\d\d)/(ictal|preictal_10s)/((chb\d\d_\d\d\+?)_(ictal|preictal10s))\.npy",
+                                lambda mm, f: dict(record=mm.group(3), subject=mm.group(1),
+                                                   label="ictal" if mm.group(2) == "ictal" else "preictal",
+                                                   source_edf=mm.group(4) + ".edf", files=(f,)))
 
     @staticmethod
     def read(row, paths, m):
@@ -348,11 +328,7 @@ class SleepEDFX:
 
 # %% ../../nbs/04_data.datasets.ipynb #c028
 def _hms_index(m):
-    recs = []
-    for f in m.files.path:
-        mm = re.fullmatch(r"train_eegs/(\d+)\.parquet", f)
-        if mm: recs.append(dict(record=mm.group(1), subject=None, session=None, run=None, files=(f, "train.csv")))
-    return _rows(recs)
+    return index_by_pattern(m, r"train_eegs/(\d+)\.parquet", lambda mm, f: dict(record=mm.group(1), files=(f, "train.csv")))
 
 def _hms_read(row, paths, m):
     rec = read_hms_eeg(paths[0], **_base_meta(m, row))
@@ -380,13 +356,8 @@ class CHBMIT:
     @staticmethod
     def index(m):
         have = set(m.files.path)
-        recs = []
-        for f in m.files.path:
-            mm = re.fullmatch(r"(chb\d\d)/(chb\d\d[a-z]?_\d\d\+?)\.edf", f)
-            if mm:
-                files = (f, f + ".seizures") if f + ".seizures" in have else (f,)
-                recs.append(dict(record=mm.group(2), subject=mm.group(1), session=None, run=None, files=files))
-        return _rows(recs)
+        return index_by_pattern(m, r"(chb\d\d)/(chb\d\d[a-z]?_\d\d\+?)\.edf", lambda mm, f: dict(
+            record=mm.group(2), subject=mm.group(1), files=(f, f + ".seizures") if f + ".seizures" in have else (f,)))
 
     @staticmethod
     def read(row, paths, m):

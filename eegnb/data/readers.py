@@ -19,8 +19,9 @@ import pandas as pd
 from ..core import DataError, Recording, check_amplitude, check_option, is_voltage_unit, make_annotations, to_microvolts
 
 # %% auto #0
-__all__ = ['EMOTIV_EEG', 'HMS_EEG', 'READERS', 'EDFHeader', 'read_edf_header', 'check_edf_size', 'guess_ch_type', 'read_edf',
-           'read_fif', 'read_text_signal', 'read_npy', 'read_mat', 'read_emotiv_csv', 'read_hms_eeg', 'read_file']
+__all__ = ['EMOTIV_EEG', 'HMS_EEG', 'READERS', 'EDFHeader', 'existing_file', 'read_edf_header', 'check_edf_size', 'guess_ch_type',
+           'read_edf', 'read_fif', 'read_text_signal', 'read_npy', 'read_mat', 'read_emotiv_csv', 'read_hms_eeg',
+           'read_file']
 
 # %% ../../nbs/02_data.readers.ipynb #c005
 @dataclass
@@ -55,6 +56,12 @@ class EDFHeader:
                 if i not in ann and self.record_duration > 0}
 
 # %% ../../nbs/02_data.readers.ipynb #c006
+def existing_file(path: str | Path) -> Path:
+    "`path` as a `Path`, or `DataError` if no file is there."
+    path = Path(path)
+    if not path.is_file(): raise DataError(path, "file not found.")
+    return path
+
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 
 def _edf_date(s: str) -> _dt.date | None:
@@ -179,9 +186,7 @@ def read_edf(path: str | Path, *, include: Sequence[str] | None = None, ch_types
     import mne
     check_option("on_duplicate", on_duplicate, ["raise", "rename"])
     check_option("mixed_rates", mixed_rates, ["raise", "resample"])
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(path, "file not found.")
+    path = existing_file(path)
     h = read_edf_header(path)
     if h.variant.endswith("+D"):
         raise DataError(path, f"{h.variant} (discontinuous) recordings are not supported: their gaps would be "
@@ -249,8 +254,7 @@ def read_edf(path: str | Path, *, include: Sequence[str] | None = None, ch_types
 def read_fif(path: str | Path, **meta) -> Recording:
     "Read an MNE `.fif` raw file into a `Recording`."
     import mne
-    path = Path(path)
-    if not path.is_file(): raise DataError(path, "file not found.")
+    path = existing_file(path)
     try:
         raw = mne.io.read_raw_fif(path, preload=True, verbose="error")
     except Exception as e:
@@ -279,8 +283,7 @@ def read_text_signal(path: str | Path, *, sfreq: float, ch_name: str | None = No
     """One channel stored as one number per line (Bonn, DREAMS, YASA text files).
 
     A first line in brackets (`[C3-A1]`, DREAMS) names the channel; otherwise pass `ch_name`."""
-    path = Path(path)
-    if not path.is_file(): raise DataError(path, "file not found.")
+    path = existing_file(path)
     with open(path, "r", encoding="latin-1", newline=None) as f:
         first = f.readline().strip()
         header = re.fullmatch(r"\[(.+)\]", first)
@@ -297,8 +300,7 @@ def read_text_signal(path: str | Path, *, sfreq: float, ch_name: str | None = No
 
 def read_npy(path: str | Path, *, sfreq: float, ch_names: Sequence[str], unit: str = "µV", **meta) -> Recording:
     "A `(n_chans, n_times)` array saved with `numpy.save` (e.g. the CHB-MIT clips), never unpickled."
-    path = Path(path)
-    if not path.is_file(): raise DataError(path, "file not found.")
+    path = existing_file(path)
     try:
         x = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
@@ -312,8 +314,7 @@ def read_mat(path: str | Path, *, sfreq: float, variable: str | None = None, ch_
     """A MATLAB `.mat` segment (Delhi / Neurology & Sleep Centre layout: one variable per file, named after its
     class, `(n_times,)` or `(n_times, n_chans)` or `(n_chans, n_times)`); channels are the shorter axis."""
     from scipy.io import loadmat
-    path = Path(path)
-    if not path.is_file(): raise DataError(path, "file not found.")
+    path = existing_file(path)
     try:
         mat = loadmat(path)
     except Exception as e:
@@ -336,8 +337,7 @@ EMOTIV_EEG = ["AF3", "AF4", "F3", "F4", "F7", "F8", "FC5", "FC6", "O1", "O2", "P
 def read_emotiv_csv(path: str | Path, *, sfreq: float = 128.0, eeg_columns: Sequence[str] = EMOTIV_EEG,
                     remove_dc: bool = True, **meta) -> Recording:
     "An Emotiv EPOC export (`.csv` or `.csv.gz`): EEG columns in µV become channels, the rest `aux`."
-    path = Path(path)
-    if not path.is_file(): raise DataError(path, "file not found.")
+    path = existing_file(path)
     try:
         df = pd.read_csv(path, compression="infer")
     except (EOFError, OSError, gzip.BadGzipFile, pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
@@ -372,8 +372,7 @@ HMS_EEG = ["Fp1", "F3", "C3", "P3", "F7", "T3", "T5", "O1", "Fz", "Cz", "Pz", "F
 def read_hms_eeg(path: str | Path, *, sfreq: float = 200.0, nan: str = "raise", **meta) -> Recording:
     "A Kaggle HMS raw-EEG parquet: 19 EEG channels + EKG, µV, 200 Hz."
     check_option("nan", nan, ["raise", "zero"])
-    path = Path(path)
-    if not path.is_file(): raise DataError(path, "file not found.")
+    path = existing_file(path)
     try:
         df = pd.read_parquet(path)
     except Exception as e:
