@@ -16,8 +16,8 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['VOLT_SCALE', 'EEG_MAD_RANGE_UV', 'ANNOTATION_COLUMNS', 'CH_TYPES', 'DataError', 'validate_type', 'check_option',
-           'is_voltage_unit', 'to_microvolts', 'check_amplitude', 'make_annotations', 'Recording', 'crop_annotations',
-           'recording_from_mne']
+           'existing_file', 'is_voltage_unit', 'to_microvolts', 'check_amplitude', 'make_annotations', 'Recording',
+           'crop_annotations', 'recording_from_mne']
 
 # %% ../nbs/00_core.ipynb #c005
 class DataError(ValueError):
@@ -45,7 +45,14 @@ def check_option(name: str, value: Any, allowed: Iterable[Any]) -> Any:
                          f"{', '.join(map(repr, allowed))}, but got {value!r} instead.")
     return value
 
-# %% ../nbs/00_core.ipynb #c009
+# %% ../nbs/00_core.ipynb #c007
+def existing_file(path: str | Path) -> Path:
+    "`path` as a `Path`, or `DataError` if no file is there."
+    path = Path(path)
+    if not path.is_file(): raise DataError(path, "file not found.")
+    return path
+
+# %% ../nbs/00_core.ipynb #c010
 VOLT_SCALE = {"V": 1e6, "mV": 1e3, "uV": 1.0, "µV": 1.0, "μV": 1.0, "nV": 1e-3}
 "Multiply by these to get µV from each voltage unit (EDF headers spell µV as `uV`)."
 
@@ -59,7 +66,7 @@ def to_microvolts(x: np.ndarray, unit: str) -> np.ndarray:
     check_option("unit", unit, VOLT_SCALE)
     return (np.asarray(x, dtype=np.float64) * VOLT_SCALE[unit]).astype(np.float32)
 
-# %% ../nbs/00_core.ipynb #c011
+# %% ../nbs/00_core.ipynb #c012
 EEG_MAD_RANGE_UV = (0.01, 10_000.0)
 "Plausible robust spread (median absolute deviation, µV) of an EEG channel; outside it the unit is likely wrong."
 
@@ -85,7 +92,7 @@ def check_amplitude(data: np.ndarray, ch_names: Sequence[str], source: str | Pat
         raise DataError(source, f"EEG amplitudes are implausibly large for µV (median absolute deviation "
                         f"{typical:.3g} µV).", "The values may be in nV or raw device counts: check the unit and scale.")
 
-# %% ../nbs/00_core.ipynb #c014
+# %% ../nbs/00_core.ipynb #c015
 ANNOTATION_COLUMNS = ["onset", "duration", "description"]
 
 def make_annotations(onset: Sequence[float] = (), duration: Sequence[float] | float = 0.0,
@@ -98,7 +105,7 @@ def make_annotations(onset: Sequence[float] = (), duration: Sequence[float] | fl
     df = pd.DataFrame({"onset": onset, "duration": duration.copy(), "description": description.astype(str)})
     return df.sort_values("onset", kind="stable").reset_index(drop=True)
 
-# %% ../nbs/00_core.ipynb #c017
+# %% ../nbs/00_core.ipynb #c018
 CH_TYPES = ("eeg", "eog", "ecg", "emg", "resp", "temperature", "stim", "misc", "bio", "seeg", "ecog")
 "Channel types a `Recording` accepts (MNE's names)."
 
@@ -208,7 +215,7 @@ class Recording:
                 f"{', ...' if self.n_chans > 4 else ''}) | {self.sfreq:g} Hz | {self.duration:.1f} s | "
                 f"{len(self.annotations)} annotations>")
 
-# %% ../nbs/00_core.ipynb #c022
+# %% ../nbs/00_core.ipynb #c023
 def _rec_pick(self: Recording, names: Sequence[str]) -> Recording:
     "A new `Recording` with only the channels `names`, in that order."
     names = list(names)
@@ -254,7 +261,7 @@ def _rec_summary(self: Recording) -> pd.DataFrame:
 
 Recording.pick, Recording.pick_types, Recording.crop, Recording.summary = _rec_pick, _rec_pick_types, _rec_crop, _rec_summary
 
-# %% ../nbs/00_core.ipynb #c025
+# %% ../nbs/00_core.ipynb #c026
 def _rec_to_mne(self: Recording):
     "This recording as an `mne.io.RawArray` (voltages in V, annotations with the recording's start time)."
     import mne

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core import DataError, check_option, make_annotations
+from ..core import DataError, check_option, existing_file, make_annotations
 
 # %% auto #0
 __all__ = ['DREAMS_STAGES', 'DREAMS_SCORERS', 'STAGE_PREFIXES', 'AASM_STAGES', 'RK_TO_AASM', 'YASA_CODES', 'YASA_NAMES',
@@ -25,12 +25,6 @@ __all__ = ['DREAMS_STAGES', 'DREAMS_SCORERS', 'STAGE_PREFIXES', 'AASM_STAGES', '
            'read_hms_spectrogram', 'eegmmi_events', 'read_tusz_csv_bi']
 
 # %% ../../nbs/03_data.annotations.ipynb #c005
-def _existing(path: str | Path) -> Path:
-    "`path` as a `Path`; `DataError` if it is not a file."
-    path = Path(path)
-    if not path.is_file(): raise DataError(path, "file not found.")
-    return path
-
 def _text_lines(path: Path) -> list[str]:
     "Lines of a text file without line endings (UTF-8, else Latin-1); trailing blank lines dropped."
     raw = path.read_bytes()
@@ -58,7 +52,7 @@ DREAMS_STAGES = {5: "Sleep stage W", 4: "Sleep stage R", 3: "Sleep stage 1", 2: 
 def read_dreams_hypnogram(path: str | Path, *, epoch: float = 5.0) -> pd.DataFrame:
     """Read a DREAMS `Hypnogram_excerptN.txt`: one annotation per `epoch` (s) with the R&K `description`
     (see `DREAMS_STAGES`) and the original integer in `code`."""
-    path = _existing(path)
+    path = existing_file(path)
     if not epoch > 0: raise ValueError(f"epoch must be a positive number of seconds, got {epoch!r}.")
     lines = _text_lines(path)
     if not lines: raise DataError(path, "empty file: not a DREAMS hypnogram.")
@@ -87,7 +81,7 @@ def read_dreams_spindles(path: str | Path, *, scorer: str | None = None) -> pd.D
     """Read a DREAMS spindle scoring (`Visual_scoring1_excerptN.txt`, `Visual_scoring2_…`,
     `Automatic_detection_…`): one annotation per spindle, onset and duration in s, description
     `spindle_<scorer>`; `attrs['label']` is the bracketed first line, `attrs['channel']` the channel it names."""
-    path = _existing(path)
+    path = existing_file(path)
     if scorer is None:
         name = path.name.lower()
         scorer = next((s for prefix, s in DREAMS_SCORERS.items() if name.startswith(prefix)), None)
@@ -154,7 +148,7 @@ def read_sleep_edf_hypnogram(path: str | Path) -> pd.DataFrame:
     """Read a Sleep-EDF `*-Hypnogram.edf` (EDF+, annotations only) as annotations: onset and duration in s,
     description as written (`Sleep stage W`, `1`, `2`, `3`, `4`, `R`, `?`, `Movement time`)."""
     import mne
-    path = _existing(path)
+    path = existing_file(path)
     _check_edf_plus_annotations(path)
     try:
         ann = mne.read_annotations(path)
@@ -229,7 +223,7 @@ YASA_NAMES = {"w": "W", "wake": "W", "n1": "N1", "s1": "N1", "n2": "N2", "s2": "
 def read_yasa_hypnogram(path: str | Path, *, epoch: float = 30.0) -> pd.Series:
     """Read a YASA text hypnogram (`*_hypno_30s.txt`), integers or stage names, one per `epoch` (s): AASM labels
     (`W N1 N2 N3 REM`, `unscored`) indexed by epoch start (s)."""
-    path = _existing(path)
+    path = existing_file(path)
     labels, kinds = [], set()
     for i, line in enumerate(_text_lines(path), start=1):
         s = line.strip()
@@ -251,7 +245,7 @@ def read_yasa_hypnogram(path: str | Path, *, epoch: float = 30.0) -> pd.Series:
 
 def read_yasa_hypno_npz(path: str | Path) -> np.ndarray:
     "Read a YASA `*_hypno.npz` (key `hypno`): one integer stage per signal sample (0 W … 4 REM, −1, −2)."
-    path = _existing(path)
+    path = existing_file(path)
     try:
         with np.load(path, allow_pickle=False) as z:
             if "hypno" not in z.files: raise DataError(path, f"no 'hypno' array; it holds {z.files}.")
@@ -281,7 +275,7 @@ def read_chbmit_summary(path: str | Path) -> dict:
     """Read a CHB-MIT `chbNN-summary.txt`: a dict with `sfreq` (Hz), `channels` (the first channel block, in
     order), `files` (DataFrame: file, start_time, end_time as written, n_seizures) and `seizures` (DataFrame:
     file, onset s, duration s, description 'seizure')."""
-    path = _existing(path)
+    path = existing_file(path)
     sfreq, channels, block, files, rows, pending = None, None, None, [], [], None
     def need_file(i):
         if not files: raise DataError(path, f"line {i}: seizure or file field before any 'File Name:' line.")
@@ -343,7 +337,7 @@ def read_chbmit_summary(path: str | Path) -> dict:
 def read_chbmit_seizures_file(path: str | Path, *, sfreq: float = 256.0) -> pd.DataFrame:
     """Read a CHB-MIT `chbNN_MM.edf.seizures` WFDB annotation file: one annotation per seizure (onset and
     duration in s, description 'seizure'), from its `[` (start) and `]` (end) annotations."""
-    path = _existing(path)
+    path = existing_file(path)
     if path.suffix != ".seizures": raise DataError(path, "expected a '<record>.edf.seizures' file.")
     try:
         with warnings.catch_warnings():   # wfdb's pandas deprecation warnings (on import and use) are not the caller's
@@ -383,7 +377,7 @@ def read_hms_labels(path: str | Path) -> pd.DataFrame:
     """Read a Kaggle HMS `train.csv`: the 15 columns (`HMS_LABEL_COLUMNS`) checked, plus `n_votes`,
     `<class>_prob` (votes / n_votes), `eeg_start_s`/`eeg_end_s` (50-s window) and `spec_start_s`/`spec_end_s`
     (600-s window)."""
-    path = _existing(path)
+    path = existing_file(path)
     try:
         df = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as e:
@@ -422,7 +416,7 @@ HMS_SPEC_BINS = 100
 def read_hms_spectrogram(path: str | Path) -> pd.DataFrame:
     """Read a Kaggle HMS spectrogram parquet: index `time` (s), columns a `(region, freq_hz)` MultiIndex,
     4 regions × 100 bins; NaN kept and counted in `attrs['n_nan']`."""
-    path = _existing(path)
+    path = existing_file(path)
     try:
         df = pd.read_parquet(path)
     except Exception as e:
@@ -490,7 +484,7 @@ TUSZ_CSV_COLUMNS = ["channel", "start_time", "stop_time", "label", "confidence"]
 def read_tusz_csv_bi(path: str | Path) -> pd.DataFrame:
     """Read a TUH Seizure Corpus `.csv_bi` label file: annotations (onset = start_time s, duration = stop - start s,
     description = label) with `confidence` and `channel`; the `# key = value` comments in `attrs['header']`."""
-    path = _existing(path)
+    path = existing_file(path)
     header, cols, rows = {}, None, []
     for i, line in enumerate(_text_lines(path), start=1):
         s = line.strip()

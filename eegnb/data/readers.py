@@ -16,12 +16,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..core import DataError, Recording, check_amplitude, check_option, is_voltage_unit, make_annotations, to_microvolts
+from ..core import (DataError, Recording, check_amplitude, check_option, existing_file, is_voltage_unit,
+                        make_annotations, to_microvolts)
 
 # %% auto #0
-__all__ = ['EMOTIV_EEG', 'HMS_EEG', 'READERS', 'EDFHeader', 'existing_file', 'read_edf_header', 'check_edf_size', 'guess_ch_type',
-           'read_edf', 'read_fif', 'read_text_signal', 'read_npy', 'read_mat', 'read_emotiv_csv', 'read_hms_eeg',
-           'read_file']
+__all__ = ['EMOTIV_EEG', 'HMS_EEG', 'READERS', 'EDFHeader', 'read_edf_header', 'check_edf_size', 'guess_ch_type', 'read_edf',
+           'read_fif', 'read_text_signal', 'read_npy', 'read_mat', 'read_emotiv_csv', 'read_hms_eeg', 'read_file']
 
 # %% ../../nbs/02_data.readers.ipynb #c005
 @dataclass
@@ -56,12 +56,6 @@ class EDFHeader:
                 if i not in ann and self.record_duration > 0}
 
 # %% ../../nbs/02_data.readers.ipynb #c006
-def existing_file(path: str | Path) -> Path:
-    "`path` as a `Path`, or `DataError` if no file is there."
-    path = Path(path)
-    if not path.is_file(): raise DataError(path, "file not found.")
-    return path
-
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 
 def _edf_date(s: str) -> _dt.date | None:
