@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +21,9 @@ from .readers import (EMOTIV_EEG, read_edf, read_emotiv_csv, read_fif, read_hms_
 
 # %% auto #0
 __all__ = ['LOADERS', 'BONN_SETS', 'CHBMIT_CLIP_CHANNELS', 'SLEEP_EDF_CHANNELS', 'DatasetLoader', 'register_dataset',
-           'expect_channels', 'index_by_pattern', 'metadata_row', 'records', 'load', 'load_all', 'EEGMAT', 'EEGMMI',
-           'Bonn', 'GuineaBissau', 'CHBMITClips', 'DREAMS', 'YASASamples', 'SleepEDFHeld', 'SleepEDFX', 'HMS',
-           'HMSKaggle', 'CHBMIT']
+           'expect_channels', 'index_by_pattern', 'metadata_row', 'with_unlisted_files', 'records', 'load', 'load_all',
+           'EEGMAT', 'EEGMMI', 'Bonn', 'GuineaBissau', 'CHBMITClips', 'DREAMS', 'YASASamples', 'SleepEDFHeld',
+           'SleepEDFX', 'HMS', 'HMSKaggle', 'CHBMIT']
 
 # %% ../../nbs/04_data.datasets.ipynb #c005
 @dataclass
@@ -81,14 +81,28 @@ def metadata_row(path: Path, column: str, value: str) -> pd.Series:
     return mine.iloc[0]
 
 # %% ../../nbs/04_data.datasets.ipynb #c006
+def with_unlisted_files(m: Manifest, data_dir: str | Path | None = None) -> Manifest:
+    """`m` plus the files present in the dataset folder that the manifest does not list (no size or sha256),
+    so a full mirror of a public dataset is usable beyond the subset our manifest describes."""
+    root = m.root(data_dir)
+    if not root.is_dir(): return m
+    listed = set(m.files.path)
+    extra = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
+                   and p.relative_to(root).as_posix() not in listed)
+    if not extra: return m
+    unlisted = pd.DataFrame({"path": extra, "bytes": None, "sha256": None})
+    return replace(m, files=pd.concat([m.files, unlisted], ignore_index=True))
+
 def records(dataset: str, *, data_dir: str | Path | None = None) -> pd.DataFrame:
-    """All records of `dataset` the manifest knows, one row each, with a `present` column saying whether every
-    file of the record is in the data directory (mirrors hold subsets)."""
+    """All records of `dataset`, one row each: those its manifest lists and those found in the data directory.
+    `present` says whether every file of the record is there (mirrors hold subsets); `verifiable` whether the
+    manifest has a checksum for each."""
     m = load_manifest(dataset)
     if dataset not in LOADERS:
         raise ValueError(f"No loader for dataset {dataset!r}; loaders exist for {', '.join(sorted(LOADERS))}.")
-    df = LOADERS[dataset].index(m).reset_index(drop=True)
+    df = LOADERS[dataset].index(with_unlisted_files(m, data_dir)).reset_index(drop=True)
     df["present"] = np.array([all(m.path(f, data_dir).is_file() for f in files) for files in df.files], dtype=bool)
+    df["verifiable"] = np.array([all(m.file_info(f) is not None for f in files) for files in df.files], dtype=bool)
     return df
 
 def _select(df: pd.DataFrame, dataset: str, record, subject, session, run) -> pd.Series:
@@ -122,7 +136,7 @@ def load(dataset: str, record: str | None = None, *, subject: str | None = None,
                         "A resampled or foreign file: check it against its source.")
     rec.provenance.setdefault("record", row.record)
     rec.provenance["sha256"] = [m.file_info(f).sha256 if m.file_info(f) is not None else None for f in row.files]
-    rec.provenance["verified"] = verify
+    rec.provenance["verified"] = bool(verify and row.verifiable)
     return rec
 
 def load_all(dataset: str, *, data_dir: str | Path | None = None, verify: bool = True,
@@ -155,7 +169,7 @@ class EEGMAT:
         rec.annotations = a[~a.description.str.startswith("[Total time]")].reset_index(drop=True)
         return rec
 
-# %% ../../nbs/04_data.datasets.ipynb #c014
+# %% ../../nbs/04_data.datasets.ipynb #c016
 @register_dataset("eegmmi")
 class EEGMMI:
     @staticmethod
@@ -171,7 +185,7 @@ class EEGMMI:
         rec.labels["task"] = row.task
         return rec
 
-# %% ../../nbs/04_data.datasets.ipynb #c016
+# %% ../../nbs/04_data.datasets.ipynb #c018
 BONN_SETS = {"Z": ("A", "healthy_eyes_open"), "O": ("B", "healthy_eyes_closed"), "N": ("C", "interictal_opposite"),
              "F": ("D", "interictal_zone"), "S": ("E", "ictal")}
 
@@ -191,7 +205,7 @@ class Bonn:
         rec.labels.update(set=row.set, label=row.label, seizure=bool(row.seizure))
         return rec
 
-# %% ../../nbs/04_data.datasets.ipynb #c018
+# %% ../../nbs/04_data.datasets.ipynb #c020
 @register_dataset("guinea_bissau")
 class GuineaBissau:
     @staticmethod
@@ -213,7 +227,7 @@ class GuineaBissau:
         rec.annotations = pd.concat([rec.annotations, proto], ignore_index=True).sort_values("onset", kind="stable").reset_index(drop=True)
         return rec
 
-# %% ../../nbs/04_data.datasets.ipynb #c020
+# %% ../../nbs/04_data.datasets.ipynb #c022
 CHBMIT_CLIP_CHANNELS = ["FP1-F7", "F7-T7", "T7-P7", "P7-O1", "FP1-F3", "F3-C3", "C3-P3", "P3-O1", "FP2-F4", "F4-C4",
                         "C4-P4", "P4-O2", "FP2-F8", "F8-T8", "T8-P8-0", "P8-O2", "FZ-CZ", "CZ-PZ", "P7-T7", "T7-FT9",
                         "FT9-FT10", "FT10-T8", "T8-P8-1"]
@@ -233,7 +247,7 @@ class CHBMITClips:
         rec.labels.update(label=row.label, source_edf=row.source_edf)
         return rec
 
-# %% ../../nbs/04_data.datasets.ipynb #c022
+# %% ../../nbs/04_data.datasets.ipynb #c024
 @register_dataset("dreams_spindles")
 class DREAMS:
     @staticmethod
@@ -263,7 +277,7 @@ class DREAMS:
         rec.annotations = rec._checked_annotations(a)
         return rec
 
-# %% ../../nbs/04_data.datasets.ipynb #c024
+# %% ../../nbs/04_data.datasets.ipynb #c026
 _YASA_TXT = {"data_N2_spindles_15sec_200Hz.txt": 200.0, "data_N3_no-spindles_30sec_100Hz.txt": 100.0}
 
 @register_dataset("yasa_samples")
@@ -285,7 +299,7 @@ class YASASamples:
             data, sf, chans = z["data"], float(z["sf"]), [str(c) for c in z["chan"]]
         return Recording(data, sf, chans, ch_types=["eog"] * len(chans), provenance={"path": str(p), "reader": "npz"}, **meta)
 
-# %% ../../nbs/04_data.datasets.ipynb #c026
+# %% ../../nbs/04_data.datasets.ipynb #c028
 SLEEP_EDF_CHANNELS = ["EEG Fpz-Cz", "EEG Pz-Oz", "EOG horizontal"]
 
 def _sleep_edf_read(row, paths, m):
@@ -326,7 +340,7 @@ class SleepEDFX:
         return _rows(_sleep_edf_pairs(list(m.files.path), lambda f: Path(f).name[:8] if f.endswith("-PSG.edf") else None))
     read = staticmethod(_sleep_edf_read)
 
-# %% ../../nbs/04_data.datasets.ipynb #c028
+# %% ../../nbs/04_data.datasets.ipynb #c030
 def _hms_index(m):
     return index_by_pattern(m, r"train_eegs/(\d+)\.parquet", lambda mm, f: dict(record=mm.group(1), files=(f, "train.csv")))
 
@@ -350,7 +364,7 @@ class HMSKaggle:
     index = staticmethod(_hms_index)
     read = staticmethod(_hms_read)
 
-# %% ../../nbs/04_data.datasets.ipynb #c030
+# %% ../../nbs/04_data.datasets.ipynb #c032
 @register_dataset("chbmit")
 class CHBMIT:
     @staticmethod
@@ -367,14 +381,6 @@ class CHBMIT:
                 pd.concat([rec.annotations, ann.read_chbmit_seizures_file(paths[1], sfreq=rec.sfreq)], ignore_index=True))
         rec.labels["n_seizures"] = int((rec.annotations.description == "seizure").sum())
         return rec
-
-def _scan_index(pattern: str, parse: Callable[[str], dict]):
-    "An index built by scanning the data directory (datasets without per-file manifests)."
-    def index(m):
-        root = m.root()
-        files = sorted(p.relative_to(root).as_posix() for p in root.glob(pattern)) if root.is_dir() else []
-        return _rows([{**parse(f), "files": (f,)} for f in files])
-    return index
 
 def _tuh_parse(f: str) -> dict:
     name = Path(f).stem                                  # e.g. aaaaaajy_s001_t000
@@ -394,7 +400,8 @@ def _tuh_read(row, paths, m):
     return rec
 
 for _name in ("tuh_eeg", "tusz", "tuab"):
-    LOADERS[_name] = DatasetLoader(_name, _scan_index("**/*.edf", _tuh_parse), _tuh_read)
+    LOADERS[_name] = DatasetLoader(_name, lambda m: index_by_pattern(m, r".*\.edf", lambda mm, f: {**_tuh_parse(f), "files": (f,)}),
+                                   _tuh_read)
 
 def _hbn_parse(f: str) -> dict:
     mm = re.search(r"(sub-[A-Za-z0-9]+)", f)
@@ -406,4 +413,5 @@ def _hbn_read(row, paths, m):
     raw = mne.io.read_raw_eeglab(paths[0], preload=True, verbose="error")
     return Recording.from_mne(raw, provenance={"path": str(paths[0]), "reader": "read_raw_eeglab"}, **_base_meta(m, row))
 
-LOADERS["hbn"] = DatasetLoader("hbn", _scan_index("**/*.set", _hbn_parse), _hbn_read)
+LOADERS["hbn"] = DatasetLoader("hbn", lambda m: index_by_pattern(m, r".*\.set", lambda mm, f: {**_hbn_parse(f), "files": (f,)}),
+                               _hbn_read)
