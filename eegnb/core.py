@@ -270,8 +270,8 @@ def _rec_to_mne(self: Recording):
     scale = np.array([1e-6 if u == "µV" else 1.0 for u in self.ch_units])[:, None]
     raw = mne.io.RawArray(self.data.astype(np.float64) * scale, info, verbose="error")
     with raw.info._unlock():
-        for ch, u in zip(raw.info["chs"], self.ch_units):
-            if u != "µV": ch["unit"] = FIFF.FIFF_UNIT_CEL if u == "DegC" else FIFF.FIFF_UNIT_NONE
+        for ch, u in zip(raw.info["chs"], self.ch_units):   # MNE gives misc channels no unit: set every one
+            ch["unit"] = FIFF.FIFF_UNIT_V if u == "µV" else FIFF.FIFF_UNIT_CEL if u == "DegC" else FIFF.FIFF_UNIT_NONE
     if self.meas_date is not None: raw.set_meas_date(self.meas_date)
     if len(self.annotations):
         a = self.annotations
