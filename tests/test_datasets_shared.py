@@ -54,16 +54,15 @@ def test_eegmmi(shared, record, n_times, counts):
 BONN_RANGE = {"A": (-288, 294), "B": (-424, 360), "C": (-412, 623), "D": (-1147, 2047), "E": (-1885, 2047)}
 
 
-@pytest.mark.slow
 def test_bonn_all_segments(shared):
     df = ed.records("bonn", data_dir=shared)
     assert len(df) == 500 and df.present.all()
     assert df.groupby("set").size().to_dict() == {s: 100 for s in "ABCDE"}
     lo, hi = {}, {}
-    for r in df.itertuples():
-        rec = ed.load("bonn", r.record, data_dir=shared)
+    for rec in ed.load_all("bonn", data_dir=shared):
         assert (rec.n_chans, rec.n_times, rec.sfreq) == (1, 4097, 173.61)
-        lo[r.set] = min(lo.get(r.set, 0), rec.data.min()); hi[r.set] = max(hi.get(r.set, 0), rec.data.max())
+        s = rec.labels["set"]
+        lo[s] = min(lo.get(s, 0), rec.data.min()); hi[s] = max(hi.get(s, 0), rec.data.max())
     assert {s: (lo[s], hi[s]) for s in lo} == BONN_RANGE
 
 

@@ -93,7 +93,7 @@ def with_unlisted_files(m: Manifest, data_dir: str | Path | None = None) -> Mani
     unlisted = pd.DataFrame({"path": extra, "bytes": None, "sha256": None})
     return replace(m, files=pd.concat([m.files, unlisted], ignore_index=True))
 
-def records(dataset: str, *, data_dir: str | Path | None = None) -> pd.DataFrame:
+def records(dataset: str, *, data_dir: str | Path | None = None, check_present: bool = True) -> pd.DataFrame:
     """All records of `dataset`, one row each: those its manifest lists and those found in the data directory.
     `present` says whether every file of the record is there (mirrors hold subsets); `verifiable` whether the
     manifest has a checksum for each."""
@@ -101,7 +101,8 @@ def records(dataset: str, *, data_dir: str | Path | None = None) -> pd.DataFrame
     if dataset not in LOADERS:
         raise ValueError(f"No loader for dataset {dataset!r}; loaders exist for {', '.join(sorted(LOADERS))}.")
     df = LOADERS[dataset].index(with_unlisted_files(m, data_dir)).reset_index(drop=True)
-    df["present"] = np.array([all(m.path(f, data_dir).is_file() for f in files) for files in df.files], dtype=bool)
+    if check_present:
+        df["present"] = np.array([all(m.path(f, data_dir).is_file() for f in files) for files in df.files], dtype=bool)
     df["verifiable"] = np.array([all(m.file_info(f) is not None for f in files) for files in df.files], dtype=bool)
     return df
 
@@ -125,9 +126,11 @@ def load(dataset: str, record: str | None = None, *, subject: str | None = None,
 
     Select by `record` (e.g. "Subject01_2") or by `subject`/`session`/`run`; exactly one record must match.
     `data_dir` defaults to `EEGNB_DATA` (see `eegnb.data.manifest.data_dir`)."""
+    df = records(dataset, data_dir=data_dir, check_present=False)
+    return _load_row(dataset, _select(df, dataset, record, subject, session, run), data_dir, verify)
+
+def _load_row(dataset: str, row: pd.Series, data_dir, verify: bool) -> Recording:
     m = load_manifest(dataset)
-    df = records(dataset, data_dir=data_dir)
-    row = _select(df, dataset, record, subject, session, run)
     paths = [ensure_file(dataset, f, data_dir=data_dir, verify=verify) for f in row.files]
     rec = LOADERS[dataset].read(row, paths, m)
     expected = m.meta.get("sfreq")
@@ -141,13 +144,14 @@ def load(dataset: str, record: str | None = None, *, subject: str | None = None,
 
 def load_all(dataset: str, *, data_dir: str | Path | None = None, verify: bool = True,
              progress: bool = False, **filters) -> Iterator[Recording]:
-    "Every present record of `dataset` (optionally filtered by columns of `records`, e.g. `subject='S001'`)."
+    """Every present record of `dataset`, in `records` order (optionally filtered by its columns, e.g.
+    `subject="S001"`); the dataset is indexed once, so this is the way to read many records."""
     from tqdm.auto import tqdm
     df = records(dataset, data_dir=data_dir)
     df = df[df.present]
     for col, val in filters.items(): df = df[df[col].astype(str) == str(val)]
-    for r in tqdm(df.record, desc=dataset, disable=not progress):
-        yield load(dataset, r, data_dir=data_dir, verify=verify)
+    for _, row in tqdm(df.iterrows(), total=len(df), desc=dataset, disable=not progress):
+        yield _load_row(dataset, row, data_dir, verify)
 
 # %% ../../nbs/04_data.datasets.ipynb #c008
 @register_dataset("eegmat")
