@@ -279,6 +279,7 @@ class DREAMS:
             else: parts.append(ann.read_dreams_spindles(p))
         a = pd.concat(parts, ignore_index=True).sort_values("onset", kind="stable").reset_index(drop=True)
         rec.annotations = rec._checked_annotations(a)
+        rec.provenance["stage_epoch_s"] = 5.0          # DREAMS scores stages in 5-s epochs
         return rec
 
 # %% ../../nbs/04_data.datasets.ipynb #c026
@@ -309,6 +310,7 @@ SLEEP_EDF_CHANNELS = ["EEG Fpz-Cz", "EEG Pz-Oz", "EOG horizontal"]
 def _sleep_edf_read(row, paths, m):
     rec = read_edf(paths[0], include=SLEEP_EDF_CHANNELS, ch_types={"EOG horizontal": "eog"}, **_base_meta(m, row))
     rec.provenance["omitted_channels"] = "1-Hz signals (respiration, EMG envelope, temperature, event marker)"
+    rec.provenance["stage_epoch_s"] = 30.0             # R&K scoring in 30-s epochs
     if len(paths) > 1:
         from eegnb.core import crop_annotations
         stages = ann.read_sleep_edf_hypnogram(paths[1])
