@@ -21,7 +21,8 @@ from ..core import (DataError, Recording, check_amplitude, check_option, existin
 
 # %% auto #0
 __all__ = ['EMOTIV_EEG', 'HMS_EEG', 'READERS', 'EDFHeader', 'read_edf_header', 'check_edf_size', 'guess_ch_type', 'read_edf',
-           'read_fif', 'read_text_signal', 'read_npy', 'read_mat', 'read_emotiv_csv', 'read_hms_eeg', 'read_file']
+           'iter_edf', 'edf_chunks_info', 'read_fif', 'read_text_signal', 'read_npy', 'read_mat', 'read_emotiv_csv',
+           'read_hms_eeg', 'read_file']
 
 # %% ../../nbs/02_data.readers.ipynb #c005
 @dataclass
@@ -40,6 +41,8 @@ class EDFHeader:
     units: list[str]
     samples_per_record: list[int]
     prefilter: list[str] = field(default_factory=list)
+    physical_range: list[tuple[float, float]] = field(default_factory=list)   # (min, max) in `units`
+    digital_range: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def annotation_signals(self) -> list[int]:
@@ -113,6 +116,11 @@ def read_edf_header(path: str | Path) -> EDFHeader:
         spr = [int(x) for x in fields(216, 8)]
     except ValueError:
         raise DataError(path, f"malformed samples-per-record fields {fields(216, 8)}.") from None
+    try:
+        phys = list(zip(map(float, fields(104, 8)), map(float, fields(112, 8))))
+        dig = list(zip(map(int, fields(120, 8)), map(int, fields(128, 8))))
+    except ValueError:
+        phys, dig = [], []            # malformed ranges: MNE's reader reports them when the data is read
     # EDF+ patient field: "code sex birthdate name"; keep sex and age only.
     sex, age, start = None, None, _edf_start(date, time, recording)
     parts = patient.split(" ")
@@ -122,7 +130,7 @@ def read_edf_header(path: str | Path) -> EDFHeader:
         if born and start:
             age = start.year - born.year - ((start.month, start.day) < (born.month, born.day))
     return EDFHeader(path, bdf, reserved.strip()[:5] if reserved.startswith(("EDF+", "BDF+")) else "", sex, age, start,
-                     header_bytes, n_records, record_duration, labels, units, spr, prefilter)
+                     header_bytes, n_records, record_duration, labels, units, spr, prefilter, phys, dig)
 
 # %% ../../nbs/02_data.readers.ipynb #c008
 def check_edf_size(h: EDFHeader, *, on_truncated: str = "raise") -> list[str]:
@@ -245,6 +253,57 @@ def read_edf(path: str | Path, *, include: Sequence[str] | None = None, ch_types
                      provenance={**prov, **meta.pop("provenance", {})}, **meta)
 
 # %% ../../nbs/02_data.readers.ipynb #c016
+def iter_edf(path: str | Path, *, include: Sequence[str] | None = None, chunk_s: float = 300.0,
+             on_truncated: str = "raise"):
+    """Yield `(start_sample, data)` chunks of an EDF/BDF: `data` float32 `(n_chans, n)` in µV (voltage channels)
+    or the declared unit, for the signals `include` (default: all data signals, which must share one rate).
+    Returns the header via `StopIteration.value`; use `edf_chunks_info` first for names and rate."""
+    h, idx, sf = edf_chunks_info(path, include=include, on_truncated=on_truncated)
+    n_rec = h.n_records if h.n_records >= 0 else (h.path.stat().st_size - h.header_bytes) // h.record_bytes
+    n_rec = min(n_rec, (h.path.stat().st_size - h.header_bytes) // h.record_bytes)
+    width = 3 if h.bdf else 2
+    raw = np.memmap(h.path, dtype=np.uint8, mode="r", offset=h.header_bytes, shape=(n_rec, h.record_bytes))
+    offs = np.cumsum([0] + h.samples_per_record) * width
+    scale = []
+    for i in idx:
+        (pmin, pmax), (dmin, dmax) = h.physical_range[i], h.digital_range[i]
+        gain = (pmax - pmin) / (dmax - dmin)
+        mult = to_microvolts(np.ones(1), h.units[i])[0] if is_voltage_unit(h.units[i]) else 1.0
+        scale.append((gain * mult, (pmin - gain * dmin) * mult))
+    per_chunk = max(1, int(round(chunk_s / h.record_duration)))
+    for r0 in range(0, n_rec, per_chunk):
+        block = np.asarray(raw[r0:r0 + per_chunk])
+        out = np.empty((len(idx), block.shape[0] * h.samples_per_record[idx[0]]), np.float32)
+        for k, i in enumerate(idx):
+            b = block[:, offs[i]:offs[i + 1]]
+            if h.bdf:
+                b = b.reshape(block.shape[0], -1, 3).astype(np.int32)
+                d = (b[..., 0] | (b[..., 1] << 8) | (b[..., 2] << 16))
+                d = np.where(d >= 1 << 23, d - (1 << 24), d)
+            else:
+                d = np.ascontiguousarray(b).view("<i2")
+            g, o = scale[k]
+            out[k] = (d.reshape(-1).astype(np.float32) * np.float32(g) + np.float32(o))
+        yield r0 * h.samples_per_record[idx[0]], out
+
+def edf_chunks_info(path: str | Path, *, include: Sequence[str] | None = None,
+                    on_truncated: str = "raise") -> tuple[EDFHeader, list[int], float]:
+    "Header, signal indices and the common rate (Hz) `iter_edf` will read; `DataError` for mixed rates."
+    h = read_edf_header(existing_file(path))
+    check_edf_size(h, on_truncated=on_truncated)
+    ann = set(h.annotation_signals)
+    names = [l for i, l in enumerate(h.labels) if i not in ann] if include is None else list(include)
+    missing = [n for n in names if n not in h.labels]
+    if missing: raise DataError(h.path, f"channels {missing} not in the file.")
+    idx = [h.labels.index(n) for n in names]
+    rates = {h.samples_per_record[i] for i in idx}
+    if len(rates) > 1:
+        raise DataError(h.path, f"signals at different rates among {names}; pick signals of one rate with include=.")
+    if not h.physical_range:
+        raise DataError(h.path, "malformed physical/digital range fields in the header.")
+    return h, idx, h.samples_per_record[idx[0]] / h.record_duration
+
+# %% ../../nbs/02_data.readers.ipynb #c019
 def read_fif(path: str | Path, **meta) -> Recording:
     "Read an MNE `.fif` raw file into a `Recording`."
     import mne
@@ -256,7 +315,7 @@ def read_fif(path: str | Path, **meta) -> Recording:
     prov = {"path": str(path), "reader": "read_fif", "format": "FIF", **meta.pop("provenance", {})}
     return Recording.from_mne(raw, provenance=prov, **meta)
 
-# %% ../../nbs/02_data.readers.ipynb #c017
+# %% ../../nbs/02_data.readers.ipynb #c020
 def _finish(data, sfreq, ch_names, unit, path, reader, fmt, check_units=True, **meta) -> Recording:
     "Shared tail of the array readers: convert to µV, check amplitude, attach provenance."
     data = np.atleast_2d(np.asarray(data, dtype=np.float64))
@@ -325,7 +384,7 @@ def read_mat(path: str | Path, *, sfreq: float, variable: str | None = None, ch_
     ch_names = list(ch_names) if ch_names is not None else [f"ch{i}" for i in range(x.shape[0])] if x.shape[0] > 1 else [variable]
     return _finish(x, sfreq, ch_names, unit, path, "read_mat", "mat", **meta)
 
-# %% ../../nbs/02_data.readers.ipynb #c019
+# %% ../../nbs/02_data.readers.ipynb #c022
 EMOTIV_EEG = ["AF3", "AF4", "F3", "F4", "F7", "F8", "FC5", "FC6", "O1", "O2", "P7", "P8", "T7", "T8"]
 
 def read_emotiv_csv(path: str | Path, *, sfreq: float = 128.0, eeg_columns: Sequence[str] = EMOTIV_EEG,
@@ -360,7 +419,7 @@ def read_emotiv_csv(path: str | Path, *, sfreq: float = 128.0, eeg_columns: Sequ
     meta["provenance"] = {**prov, **meta.get("provenance", {})}
     return _finish(x, sfreq, eeg_columns, "µV", path, "read_emotiv_csv", "csv", aux=aux, annotations=ann, **meta)
 
-# %% ../../nbs/02_data.readers.ipynb #c021
+# %% ../../nbs/02_data.readers.ipynb #c024
 HMS_EEG = ["Fp1", "F3", "C3", "P3", "F7", "T3", "T5", "O1", "Fz", "Cz", "Pz", "Fp2", "F4", "C4", "P4", "F8", "T4", "T6", "O2"]
 
 def read_hms_eeg(path: str | Path, *, sfreq: float = 200.0, nan: str = "raise", **meta) -> Recording:
@@ -382,7 +441,7 @@ def read_hms_eeg(path: str | Path, *, sfreq: float = 200.0, nan: str = "raise", 
     return _finish(x, sfreq, cols, "µV", path, "read_hms_eeg", "parquet",
                    ch_types=["eeg"] * 19 + ["ecg"], **meta)
 
-# %% ../../nbs/02_data.readers.ipynb #c022
+# %% ../../nbs/02_data.readers.ipynb #c025
 READERS = {".edf": read_edf, ".bdf": read_edf, ".fif": read_fif, ".npy": read_npy, ".mat": read_mat,
            ".txt": read_text_signal, ".parquet": read_hms_eeg, ".csv": read_emotiv_csv, ".gz": read_emotiv_csv}
 "Format readers by file extension (lower case); dataset loaders add the rates and channel names each needs."

@@ -8,4 +8,7 @@ __all__ = []
 # %% ../../nbs/09_preprocess.ipynb #c002
 from .channels import (CHBMIT_BIPOLAR, DOUBLE_BANANA, STANDARD_1020, bipolar, canonical_name,
                                        harmonize, rereference, try_canonical_name)
+from .signal import bandpass, normalize, notch, resample, robust_z
+from .quality import channel_quality, window_quality
 from .windows import Windows, make_windows
+from .pipeline import PrepConfig, preprocess
