@@ -16,12 +16,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..core import (DataError, Recording, check_amplitude, check_option, existing_file, is_voltage_unit,
+from ..core import (VOLT_SCALE, DataError, Recording, check_amplitude, check_option, existing_file, is_voltage_unit,
                         make_annotations, to_microvolts)
 
 # %% auto #0
 __all__ = ['EMOTIV_EEG', 'HMS_EEG', 'READERS', 'EDFHeader', 'read_edf_header', 'check_edf_size', 'guess_ch_type', 'read_edf',
-           'iter_edf', 'edf_chunks_info', 'read_fif', 'read_text_signal', 'read_npy', 'read_mat', 'read_emotiv_csv',
+           'EDFMemmap', 'iter_edf', 'read_fif', 'read_text_signal', 'read_npy', 'read_mat', 'read_emotiv_csv',
            'read_hms_eeg', 'read_file']
 
 # %% ../../nbs/02_data.readers.ipynb #c005
@@ -253,55 +253,68 @@ def read_edf(path: str | Path, *, include: Sequence[str] | None = None, ch_types
                      provenance={**prov, **meta.pop("provenance", {})}, **meta)
 
 # %% ../../nbs/02_data.readers.ipynb #c016
-def iter_edf(path: str | Path, *, include: Sequence[str] | None = None, chunk_s: float = 300.0,
-             on_truncated: str = "raise"):
-    """Yield `(start_sample, data)` chunks of an EDF/BDF: `data` float32 `(n_chans, n)` in µV (voltage channels)
-    or the declared unit, for the signals `include` (default: all data signals, which must share one rate).
-    Returns the header via `StopIteration.value`; use `edf_chunks_info` first for names and rate."""
-    h, idx, sf = edf_chunks_info(path, include=include, on_truncated=on_truncated)
-    n_rec = h.n_records if h.n_records >= 0 else (h.path.stat().st_size - h.header_bytes) // h.record_bytes
-    n_rec = min(n_rec, (h.path.stat().st_size - h.header_bytes) // h.record_bytes)
-    width = 3 if h.bdf else 2
-    raw = np.memmap(h.path, dtype=np.uint8, mode="r", offset=h.header_bytes, shape=(n_rec, h.record_bytes))
-    offs = np.cumsum([0] + h.samples_per_record) * width
-    scale = []
-    for i in idx:
-        (pmin, pmax), (dmin, dmax) = h.physical_range[i], h.digital_range[i]
-        gain = (pmax - pmin) / (dmax - dmin)
-        mult = to_microvolts(np.ones(1), h.units[i])[0] if is_voltage_unit(h.units[i]) else 1.0
-        scale.append((gain * mult, (pmin - gain * dmin) * mult))
-    per_chunk = max(1, int(round(chunk_s / h.record_duration)))
-    for r0 in range(0, n_rec, per_chunk):
-        block = np.asarray(raw[r0:r0 + per_chunk])
-        out = np.empty((len(idx), block.shape[0] * h.samples_per_record[idx[0]]), np.float32)
-        for k, i in enumerate(idx):
-            b = block[:, offs[i]:offs[i + 1]]
-            if h.bdf:
-                b = b.reshape(block.shape[0], -1, 3).astype(np.int32)
-                d = (b[..., 0] | (b[..., 1] << 8) | (b[..., 2] << 16))
+class EDFMemmap:
+    """Random access to the samples of an EDF/BDF without loading it: `read(start, stop)` returns float32
+    `(n_chans, stop - start)` in µV (voltage channels) or the declared unit, for the signals `include`
+    (default: every data signal; they must share one rate). Digital values are scaled with the header's
+    physical and digital ranges, as MNE does."""
+    def __init__(self, path: str | Path, *, include: Sequence[str] | None = None, on_truncated: str = "raise"):
+        h = self.header = read_edf_header(existing_file(path))
+        check_edf_size(h, on_truncated=on_truncated)
+        ann = set(h.annotation_signals)
+        self.ch_names = [l for i, l in enumerate(h.labels) if i not in ann] if include is None else list(include)
+        missing = [n for n in self.ch_names if n not in h.labels]
+        if missing: raise DataError(h.path, f"channels {missing} not in the file.")
+        self._idx = [h.labels.index(n) for n in self.ch_names]
+        spr = {h.samples_per_record[i] for i in self._idx}
+        if len(spr) > 1:
+            raise DataError(h.path, f"signals at different rates among {self.ch_names}; pick one rate with include=.")
+        if not h.physical_range:
+            raise DataError(h.path, "malformed physical/digital range fields in the header.")
+        self.spr = spr.pop()
+        self.sfreq = self.spr / h.record_duration
+        self.ch_units = ["µV" if is_voltage_unit(h.units[i]) else h.units[i] for i in self._idx]
+        size_records = (h.path.stat().st_size - h.header_bytes) // h.record_bytes
+        n_rec = size_records if h.n_records < 0 else min(h.n_records, size_records)
+        self.n_times = n_rec * self.spr
+        self._width = 3 if h.bdf else 2
+        self._raw = np.memmap(h.path, dtype=np.uint8, mode="r", offset=h.header_bytes, shape=(n_rec, h.record_bytes))
+        self._offs = np.cumsum([0] + h.samples_per_record) * self._width
+        self._scale = []
+        for i in self._idx:
+            (pmin, pmax), (dmin, dmax) = h.physical_range[i], h.digital_range[i]
+            gain = (pmax - pmin) / (dmax - dmin)
+            mult = VOLT_SCALE[h.units[i].strip()] if is_voltage_unit(h.units[i]) else 1.0
+            self._scale.append((np.float32(gain * mult), np.float32((pmin - gain * dmin) * mult)))
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        "Samples `[start, stop)` of every channel, float32 `(n_chans, stop - start)`."
+        if not 0 <= start <= stop <= self.n_times:
+            raise ValueError(f"need 0 <= start <= stop <= {self.n_times}, got {start}, {stop}.")
+        r0, r1 = start // self.spr, -(-stop // self.spr)
+        block = np.asarray(self._raw[r0:r1])
+        out = np.empty((len(self._idx), (r1 - r0) * self.spr), np.float32)
+        for k, i in enumerate(self._idx):
+            b = block[:, self._offs[i]:self._offs[i + 1]]
+            if self._width == 3:
+                b = b.reshape(len(block), -1, 3).astype(np.int32)
+                d = b[..., 0] | (b[..., 1] << 8) | (b[..., 2] << 16)
                 d = np.where(d >= 1 << 23, d - (1 << 24), d)
             else:
                 d = np.ascontiguousarray(b).view("<i2")
-            g, o = scale[k]
-            out[k] = (d.reshape(-1).astype(np.float32) * np.float32(g) + np.float32(o))
-        yield r0 * h.samples_per_record[idx[0]], out
+            g, o = self._scale[k]
+            np.multiply(d.reshape(-1), g, out=out[k], casting="unsafe")
+            out[k] += o
+        a = start - r0 * self.spr
+        return out[:, a:a + stop - start]
 
-def edf_chunks_info(path: str | Path, *, include: Sequence[str] | None = None,
-                    on_truncated: str = "raise") -> tuple[EDFHeader, list[int], float]:
-    "Header, signal indices and the common rate (Hz) `iter_edf` will read; `DataError` for mixed rates."
-    h = read_edf_header(existing_file(path))
-    check_edf_size(h, on_truncated=on_truncated)
-    ann = set(h.annotation_signals)
-    names = [l for i, l in enumerate(h.labels) if i not in ann] if include is None else list(include)
-    missing = [n for n in names if n not in h.labels]
-    if missing: raise DataError(h.path, f"channels {missing} not in the file.")
-    idx = [h.labels.index(n) for n in names]
-    rates = {h.samples_per_record[i] for i in idx}
-    if len(rates) > 1:
-        raise DataError(h.path, f"signals at different rates among {names}; pick signals of one rate with include=.")
-    if not h.physical_range:
-        raise DataError(h.path, "malformed physical/digital range fields in the header.")
-    return h, idx, h.samples_per_record[idx[0]] / h.record_duration
+def iter_edf(path: str | Path, *, include: Sequence[str] | None = None, chunk_s: float = 300.0,
+             on_truncated: str = "raise"):
+    "Yield `(start_sample, data)` chunks of about `chunk_s` s (float32 `(n_chans, n)`, µV) of an EDF/BDF."
+    m = EDFMemmap(path, include=include, on_truncated=on_truncated)
+    step = max(1, int(round(chunk_s / m.header.record_duration))) * m.spr
+    for s in range(0, m.n_times, step):
+        yield s, m.read(s, min(s + step, m.n_times))
 
 # %% ../../nbs/02_data.readers.ipynb #c019
 def read_fif(path: str | Path, **meta) -> Recording:

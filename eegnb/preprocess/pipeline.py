@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -17,11 +16,11 @@ import eegnb
 from ..core import DataError, Recording, check_option
 from .channels import STANDARD_1020, harmonize, rereference
 from .quality import channel_quality, window_quality
-from .signal import bandpass, notch, resample, robust_z
+from .signal import resample, robust_z
 from .windows import Windows, make_windows
 
 # %% auto #0
-__all__ = ['PrepConfig', 'preprocess']
+__all__ = ['PrepConfig', 'antialias_filter', 'filter_resample', 'filter_and_resample', 'preprocess', 'iter_preprocess_edf']
 
 # %% ../../nbs/13a_preprocess.pipeline.ipynb #c004
 @dataclass(frozen=True)
@@ -32,7 +31,8 @@ class PrepConfig:
     as they are, "auto" maps when possible and keeps native channels otherwise (bipolar CHB-MIT, single-channel
     Bonn/DREAMS, 14-channel Emotiv); the index says which. `notch`: "auto" (50 or 60 Hz from the line-noise
     power), a frequency, or None. `reference`: "average", "linked_ears", a channel name, or "none".
-    `normalize`: "robust_z" (per recording, per channel), "window_z" (per window), "none"."""
+    `normalize`: "robust_z" (per recording, per channel), "window_z" (per window), "none". `quality`: compute
+    the per-channel quality table (PREP-style, the costliest step) besides the per-window flags."""
     montage: str = "auto"
     target: tuple[str, ...] = tuple(STANDARD_1020)
     reference: str = "none"
@@ -44,6 +44,7 @@ class PrepConfig:
     stride_s: float | None = None
     align: str = "auto"
     normalize: str = "none"
+    quality: bool = True
 
     def __post_init__(self):
         check_option("montage", self.montage, ["auto", "1020", "native"])
@@ -55,7 +56,43 @@ class PrepConfig:
         blob = json.dumps({**asdict(self), "eegnb": eegnb.__version__}, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
-# %% ../../nbs/13a_preprocess.pipeline.ipynb #c006
+# %% ../../nbs/13a_preprocess.pipeline.ipynb #c007
+def antialias_filter(sfreq_in: float, sfreq_out: float, up: int, f_pass: float) -> np.ndarray | None:
+    """Short zero-phase low-pass FIR (at the upsampled rate `sfreq_in * up`) for `scipy.signal.resample_poly`,
+    valid when everything above `f_pass` Hz is filtered out after resampling; None when scipy's default is needed."""
+    from scipy.signal import firwin
+    f_stop = min(sfreq_in, sfreq_out) - f_pass
+    if f_stop <= 1.2 * f_pass: return None
+    fs_up = sfreq_in * up
+    n = int(np.ceil(3.3 * fs_up / (f_stop - f_pass))) | 1              # Hamming window: ~53 dB, as MNE's FIR designs
+    return firwin(n, (f_pass + f_stop) / 2, window="hamming", fs=fs_up)
+
+def _fused_fir(sfreq: float, l_freq, h_freq, notch_freq) -> tuple[np.ndarray, float]:
+    "Band-pass (and notch) as one zero-phase FIR at `sfreq`, MNE's designs; returns it and its stopband edge (Hz)."
+    from eegnb.preprocess.signal import design_bandpass, design_notch
+    nyq = sfreq / 2
+    h_eff = None if h_freq is None else min(h_freq, 0.9 * nyq)          # never filter past Nyquist
+    h = design_bandpass(sfreq, l_freq, h_eff) if (l_freq or h_eff) else np.ones(1)
+    if notch_freq is not None and notch_freq < 0.9 * nyq:
+        h = np.convolve(h, design_notch(sfreq, notch_freq))
+    f_pass = nyq if h_eff is None else min(h_eff + min(max(0.25 * h_eff, 2.0), nyq - h_eff), nyq)   # MNE's auto transition
+    return h, f_pass
+
+def filter_resample(x: np.ndarray, sfreq_in: float, sfreq_out: float, *, l_freq: float | None, h_freq: float | None,
+                    notch_freq: float | None = None) -> np.ndarray:
+    """`x` `(n_chans, n_times)` at `sfreq_in` Hz → float32 `(n_chans, ceil(n_times * sfreq_out / sfreq_in))`:
+    polyphase resampling (exact rational ratio, short anti-aliasing filter), then band-pass and notch as one FIR."""
+    from scipy.signal import resample_poly
+    from eegnb.preprocess.signal import apply_fir, rational_ratio
+    h, f_pass = _fused_fir(sfreq_out, l_freq, h_freq, notch_freq)
+    if sfreq_in != sfreq_out:
+        r = rational_ratio(sfreq_in, sfreq_out)
+        aa = antialias_filter(sfreq_in, sfreq_out, r.numerator, f_pass)
+        x = resample_poly(x, r.numerator, r.denominator, axis=-1, window=("kaiser", 5.0) if aa is None else aa,
+                          padtype="reflect").astype(np.float32)
+    return apply_fir(x, h) if len(h) > 1 else np.asarray(x, np.float32)
+
+# %% ../../nbs/13a_preprocess.pipeline.ipynb #c009
 def _eeg_only(rec: Recording) -> Recording:
     eeg = [c for c, t in zip(rec.ch_names, rec.ch_types) if t == "eeg"]
     if not eeg: raise DataError(rec.source, "no EEG channels.")
@@ -71,22 +108,35 @@ def _montage(rec: Recording, config: PrepConfig) -> tuple[Recording, str]:
         rec.provenance["montage_note"] = "kept native channels: could not be mapped onto the 10-20 target"
         return rec, "native"
 
+def filter_and_resample(rec: Recording, config: PrepConfig) -> Recording:
+    """`rec` at `config.sfreq`, band-passed and notched (`filter_resample`); a rate ratio polyphase cannot take
+    exactly (Bonn's 173.61 Hz) is resampled by MNE's FFT method first. The notch frequency is detected from the
+    line-noise power when `config.notch` is "auto" (none is applied when no line peak stands out)."""
+    from eegnb.preprocess.signal import detect_line_freq, rational_ratio
+    ratios = None
+    if config.notch == "auto": notch_freq, ratios = detect_line_freq(rec)
+    else: notch_freq = config.notch
+    notch_freq = None if notch_freq is None else float(notch_freq)
+    r = rational_ratio(rec.sfreq, config.sfreq)
+    step = {"l_freq": config.l_freq, "h_freq": config.h_freq, "notch": notch_freq, "sfreq_from": rec.sfreq,
+            **({"line_noise_ratios": ratios} if ratios else {})}
+    if max(r.numerator, r.denominator) > 1000:
+        rec = resample(rec, config.sfreq, method="fft")
+        step["resample"] = "fft (mne.filter.resample)"
+    data = filter_resample(rec.data, rec.sfreq, config.sfreq, l_freq=config.l_freq, h_freq=config.h_freq,
+                           notch_freq=notch_freq)
+    prov = {**rec.provenance, "steps": list(rec.provenance.get("steps", [])) + [{"filter_resample": step}]}
+    return replace(rec, data=data, sfreq=config.sfreq, provenance=prov, labels=dict(rec.labels),
+                   aux=None)
+
 def preprocess(rec: Recording, config: PrepConfig = PrepConfig()) -> Windows:
     """Run the whole pipeline on one recording; returns its `Windows` (table with labels and quality flags,
     `meta` with the montage used, filled channels, channel quality and the config hash).
     Raises `DataError` when the recording must be rejected (the message says why)."""
     rec, montage = _montage(rec, config)
     if config.reference != "none": rec = rereference(rec, config.reference)
-    nyq = rec.sfreq / 2
-    h = config.h_freq if config.h_freq is None or config.h_freq < 0.9 * nyq else 0.9 * nyq   # never filter past Nyquist
-    rec = bandpass(rec, config.l_freq, h)
-    if config.notch is not None:
-        rec = notch(rec, None if config.notch == "auto" else config.notch)
-    if rec.sfreq != config.sfreq:
-        ratio = Fraction(config.sfreq / rec.sfreq).limit_denominator(1000)
-        exact = abs(float(ratio) - config.sfreq / rec.sfreq) < 1e-12
-        rec = resample(rec, config.sfreq, method="poly" if exact else "fft")
-    cq = channel_quality(rec)
+    rec = filter_and_resample(rec, config)
+    cq = channel_quality(rec) if config.quality else pd.DataFrame()
     w = make_windows(rec, window_s=config.window_s, stride_s=config.stride_s, align=config.align)
     if len(w):
         w.table = pd.concat([w.table, window_quality(w.data, w.sfreq, w.ch_names).reset_index(drop=True)], axis=1)
@@ -99,3 +149,49 @@ def preprocess(rec: Recording, config: PrepConfig = PrepConfig()) -> Windows:
     w.meta.update(montage=montage, config_hash=config.hash(), bad_channels=list(cq.index[cq.bad]) if "bad" in cq else [],
                   channel_quality=cq, normalize=config.normalize)
     return w
+
+# %% ../../nbs/13a_preprocess.pipeline.ipynb #c013
+def iter_preprocess_edf(path, config: PrepConfig = PrepConfig(montage="native", notch=None), *,
+                        include=None, chunk_s: float = 600.0, meta: dict | None = None):
+    """Yield `Windows` of an EDF/BDF chunk by chunk (fixed windows, `stride_s` = `window_s`): band-pass and
+    notch (`config.notch` a frequency or None; "auto" needs the whole recording, use `preprocess`),
+    polyphase resampling to `config.sfreq`, window quality flags, optional per-window z-scoring."""
+    from eegnb.data.readers import EDFMemmap
+    from eegnb.preprocess.signal import rational_ratio
+    if config.montage != "native" or config.align not in ("auto", "fixed") or config.normalize == "robust_z" \
+            or (config.stride_s not in (None, config.window_s)) or config.notch == "auto" or config.reference != "none":
+        raise ValueError("iter_preprocess_edf supports montage='native', fixed windows with stride = window, "
+                         "a fixed notch frequency, no re-referencing and no per-recording normalization; use preprocess().")
+    src = EDFMemmap(path, include=include)
+    ratio = rational_ratio(src.sfreq, config.sfreq)
+    up, down = ratio.numerator, ratio.denominator
+    if max(up, down) > 1000:
+        raise DataError(path, f"{src.sfreq:g} Hz -> {config.sfreq:g} Hz needs the ratio {up}/{down}; use preprocess().")
+    notch_freq = None if config.notch is None else float(config.notch)
+    h, f_pass = _fused_fir(config.sfreq, config.l_freq, config.h_freq, notch_freq)
+    aa = antialias_filter(src.sfreq, config.sfreq, up, f_pass)
+    aa_half = (len(aa) if aa is not None else 20 * max(up, down) + 1) // 2
+    win_in = int(round(config.window_s * src.sfreq))
+    win_out = int(round(config.window_s * config.sfreq))
+    if win_in * up != win_out * down:
+        raise DataError(path, f"a {config.window_s} s window is not a whole number of samples at both rates.")
+    step = win_in * int(np.lcm(win_in, down) // win_in)                   # chunk starts: whole windows and `down` steps
+    chunk = max(step, int(chunk_s * src.sfreq) // step * step)
+    ctx_in = (len(h) // 2) * down / up + aa_half / up + 2                  # filter (output side) + resampler context
+    ctx = int(np.ceil(ctx_in / down)) * down
+    meta = dict(meta or {}, path=str(path), sfreq_in=src.sfreq, fir_taps=len(h), up=up, down=down, config_hash=config.hash())
+    n = src.n_times
+    for s in range(0, n - win_in + 1, chunk):
+        e = min(s + chunk, n)
+        a, b = max(s - ctx, 0), min(e + ctx, n)
+        y = filter_resample(src.read(a, b), src.sfreq, config.sfreq, l_freq=config.l_freq, h_freq=config.h_freq,
+                            notch_freq=notch_freq)
+        j0 = (s - a) * up // down
+        n_win = (e - s) // win_in
+        data = y[:, j0:j0 + n_win * win_out].reshape(len(src.ch_names), n_win, win_out).transpose(1, 0, 2)
+        data = np.ascontiguousarray(data)
+        start_s = (s / src.sfreq) + np.arange(n_win) * config.window_s
+        table = pd.DataFrame({"start_s": start_s, "stop_s": start_s + config.window_s})
+        table = pd.concat([table, window_quality(data, config.sfreq, src.ch_names)], axis=1)
+        if config.normalize == "window_z": data = robust_z(data, axis=-1).astype(np.float32)
+        yield Windows(data, config.sfreq, list(src.ch_names), table, dict(meta, chunk_start_s=s / src.sfreq))
