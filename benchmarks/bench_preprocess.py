@@ -5,7 +5,7 @@
 Both sides, single process, on the same EEGMAT EDF files: read the EDF, keep the 19 EEG channels, band-pass
 0.5-45 Hz, notch 50 Hz, resample to 200 Hz, cut 10-s windows, return an array `(n_windows, 19, 2000)`.
 MNE: read_raw_edf -> pick -> filter(0.5, 45) -> notch_filter(50) -> resample(200) -> make_fixed_length_epochs(10)
--> get_data. eegnb: iter_preprocess_edf (memory-mapped EDF, one fused band-pass+notch FIR, polyphase resampling,
+-> get_data. eegnb: iter_preprocess_edf (EDF read in chunks, one fused band-pass+notch FIR, polyphase resampling,
 windows and window quality flags). MNE's default FFT resampling is misaligned by up to half an output sample on
 these files, so agreement is also reported against MNE with method="polyphase".
 Throughput is EEG-hours per CPU-second (process time); agreement is the per-channel correlation of the two
@@ -41,7 +41,7 @@ CONFIG = dict(montage="native", notch=50.0, l_freq=0.5, h_freq=45.0, sfreq=200.0
 
 
 def eegnb_way(path):
-    "Streaming from the file: memory-mapped EDF, one fused band-pass+notch FIR, polyphase resampling, windows."
+    "Streaming from the file: EDF read in chunks, one fused band-pass+notch FIR, polyphase resampling, windows."
     from eegnb.preprocess.pipeline import PrepConfig, iter_preprocess_edf
     return np.concatenate([w.data for w in iter_preprocess_edf(path, PrepConfig(**CONFIG), include=EEG19)])
 

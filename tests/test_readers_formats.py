@@ -47,7 +47,7 @@ def test_bdf_gives_the_same_microvolts(tmp_path):
     assert bdf.ch_names == edf.ch_names and bdf.sfreq == edf.sfreq == 500.0
     np.testing.assert_allclose(bdf.data, edf.data, rtol=1e-5, atol=1e-3)
     from eegnb.data.readers import iter_edf
-    streamed = np.concatenate([c for _, c in iter_edf(p, chunk_s=7)], axis=1)     # 24-bit memory-mapped reading
+    streamed = np.concatenate([c for _, c in iter_edf(p, chunk_s=7)], axis=1)     # 24-bit chunked reading
     np.testing.assert_allclose(streamed, edf.data, rtol=1e-5, atol=1e-3)
     p.write_bytes(p.read_bytes()[:-1000])
     with pytest.raises(DataError, match="truncated"):

@@ -21,7 +21,7 @@ from ..core import (VOLT_SCALE, DataError, Recording, check_amplitude, check_opt
 
 # %% auto #0
 __all__ = ['EMOTIV_EEG', 'HMS_EEG', 'READERS', 'EDFHeader', 'read_edf_header', 'check_edf_size', 'guess_ch_type', 'read_edf',
-           'EDFMemmap', 'iter_edf', 'read_fif', 'read_text_signal', 'read_npy', 'read_mat', 'read_emotiv_csv',
+           'EDFChunkReader', 'iter_edf', 'read_fif', 'read_text_signal', 'read_npy', 'read_mat', 'read_emotiv_csv',
            'read_hms_eeg', 'read_file']
 
 # %% ../../nbs/02_data.readers.ipynb #c005
@@ -253,8 +253,8 @@ def read_edf(path: str | Path, *, include: Sequence[str] | None = None, ch_types
                      provenance={**prov, **meta.pop("provenance", {})}, **meta)
 
 # %% ../../nbs/02_data.readers.ipynb #c016
-class EDFMemmap:
-    """Random access to the samples of an EDF/BDF without loading it: `read(start, stop)` returns float32
+class EDFChunkReader:
+    """Random access to the samples of an EDF/BDF without loading the file: `read(start, stop)` returns float32
     `(n_chans, stop - start)` in µV (voltage channels) or the declared unit, for the signals `include`
     (default: every data signal; they must share one rate). Digital values are scaled with the header's
     physical and digital ranges, as MNE does."""
@@ -278,7 +278,7 @@ class EDFMemmap:
         n_rec = size_records if h.n_records < 0 else min(h.n_records, size_records)
         self.n_times = n_rec * self.spr
         self._width = 3 if h.bdf else 2
-        self._raw = np.memmap(h.path, dtype=np.uint8, mode="r", offset=h.header_bytes, shape=(n_rec, h.record_bytes))
+        self._n_rec = n_rec
         self._offs = np.cumsum([0] + h.samples_per_record) * self._width
         self._scale = []
         for i in self._idx:
@@ -292,7 +292,10 @@ class EDFMemmap:
         if not 0 <= start <= stop <= self.n_times:
             raise ValueError(f"need 0 <= start <= stop <= {self.n_times}, got {start}, {stop}.")
         r0, r1 = start // self.spr, -(-stop // self.spr)
-        block = np.asarray(self._raw[r0:r1])
+        with open(self.header.path, "rb") as f:          # plain reads, not a memory map: resident memory stays one chunk
+            f.seek(self.header.header_bytes + r0 * self.header.record_bytes)
+            block = np.fromfile(f, dtype=np.uint8, count=(r1 - r0) * self.header.record_bytes)
+        block = block.reshape(r1 - r0, self.header.record_bytes)
         out = np.empty((len(self._idx), (r1 - r0) * self.spr), np.float32)
         for k, i in enumerate(self._idx):
             b = block[:, self._offs[i]:self._offs[i + 1]]
@@ -311,7 +314,7 @@ class EDFMemmap:
 def iter_edf(path: str | Path, *, include: Sequence[str] | None = None, chunk_s: float = 300.0,
              on_truncated: str = "raise"):
     "Yield `(start_sample, data)` chunks of about `chunk_s` s (float32 `(n_chans, n)`, µV) of an EDF/BDF."
-    m = EDFMemmap(path, include=include, on_truncated=on_truncated)
+    m = EDFChunkReader(path, include=include, on_truncated=on_truncated)
     step = max(1, int(round(chunk_s / m.header.record_duration))) * m.spr
     for s in range(0, m.n_times, step):
         yield s, m.read(s, min(s + step, m.n_times))

@@ -156,13 +156,13 @@ def iter_preprocess_edf(path, config: PrepConfig = PrepConfig(montage="native", 
     """Yield `Windows` of an EDF/BDF chunk by chunk (fixed windows, `stride_s` = `window_s`): band-pass and
     notch (`config.notch` a frequency or None; "auto" needs the whole recording, use `preprocess`),
     polyphase resampling to `config.sfreq`, window quality flags, optional per-window z-scoring."""
-    from eegnb.data.readers import EDFMemmap
+    from eegnb.data.readers import EDFChunkReader
     from eegnb.preprocess.signal import rational_ratio
     if config.montage != "native" or config.align not in ("auto", "fixed") or config.normalize == "robust_z" \
             or (config.stride_s not in (None, config.window_s)) or config.notch == "auto" or config.reference != "none":
         raise ValueError("iter_preprocess_edf supports montage='native', fixed windows with stride = window, "
                          "a fixed notch frequency, no re-referencing and no per-recording normalization; use preprocess().")
-    src = EDFMemmap(path, include=include)
+    src = EDFChunkReader(path, include=include)
     ratio = rational_ratio(src.sfreq, config.sfreq)
     up, down = ratio.numerator, ratio.denominator
     if max(up, down) > 1000:
