@@ -16,7 +16,7 @@ from .core import DataError
 from .data.manifest import data_dir as _data_dir, demo_dir, fetch, list_datasets, load_manifest, repo_root, verify
 
 # %% auto #0
-__all__ = ['datasets_table', 'build_parser', 'main']
+__all__ = ['datasets_table', 'prep_config', 'build_parser', 'main']
 
 # %% ../nbs/07_cli.ipynb #c005
 def datasets_table(data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -86,7 +86,40 @@ def _cmd_report(args) -> int:
         print(f"wrote {html} ({html.stat().st_size / 1e6:.1f} MB)")
     return 0
 
-# %% ../nbs/07_cli.ipynb #c012
+# %% ../nbs/07_cli.ipynb #c013
+def prep_config(path: str | Path | None = None):
+    "The `PrepConfig` of a YAML file of its fields (defaults for the others); `PrepConfig()` when `path` is None."
+    import yaml
+    from dataclasses import fields
+    from eegnb.preprocess.pipeline import PrepConfig
+    if path is None: return PrepConfig()
+    raw = yaml.safe_load(Path(path).read_text()) or {}
+    if not isinstance(raw, dict):
+        raise DataError(path, f"a config must be a mapping of PrepConfig fields, got {type(raw).__name__}.")
+    allowed = [f.name for f in fields(PrepConfig)]
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        raise DataError(path, f"unknown PrepConfig fields {unknown}.", f"Allowed: {', '.join(allowed)}.")
+    return PrepConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+
+def _cmd_prepare(args) -> int:
+    from eegnb.store import prepare
+    config = prep_config(args.config)
+    rep = prepare(args.datasets, args.out, config=config, data_dir=args.data_dir, scheduler=args.scheduler,
+                  n_workers=args.workers, progress=sys.stderr.isatty(), limit=args.limit, overwrite=args.overwrite)
+    print(f"store {rep.out} (config {rep.config_hash})")
+    print(rep.summary().to_string())
+    t = rep.table
+    for r in t[t.status == "rejected"].itertuples():
+        print(f"rejected {r.key}: {r.reason}")
+    for r in t[t.status == "failed"].itertuples():
+        print(f"FAILED {r.key}: {r.reason}\n{r.traceback or ''}")
+    s = rep.summary().sum()
+    print(f"written {s.written}, skipped {s.skipped} (already done), rejected {s.rejected}, failed {s.failed}; "
+          f"{s.windows} windows in the store")
+    return 0 if rep.ok else 1
+
+# %% ../nbs/07_cli.ipynb #c014
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="eegnb", description="eegnb: notebook-first EEG research toolkit")
     sub = p.add_subparsers(dest="command", required=True)
@@ -104,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=_cmd_info)
     r = with_dir(sub.add_parser("report", help="render the reports to HTML (the main job)"))
     r.add_argument("--out", default=str(repo_root() / "reports" / "_build")); r.set_defaults(func=_cmd_report)
+    pr = with_dir(sub.add_parser("prepare", help="preprocess datasets into a window store (resumable)"))
+    pr.add_argument("--dataset", dest="datasets", action="append", required=True, help="a dataset (repeat for more)")
+    pr.add_argument("--out", required=True, help="the store directory")
+    pr.add_argument("--workers", type=int, default=None, help="local worker processes (default 1)")
+    pr.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (instead of local workers)")
+    pr.add_argument("--config", default=None, help="YAML file of PrepConfig fields (default: PrepConfig())")
+    pr.add_argument("--limit", type=int, default=None, help="at most N records of each dataset")
+    pr.add_argument("--overwrite", action="store_true", help="replace a store made with another config")
+    pr.set_defaults(func=_cmd_prepare)
     return p
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +157,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eegnb: error: {e}", file=sys.stderr)
         return 2
 
-# %% ../nbs/07_cli.ipynb #c014
+# %% ../nbs/07_cli.ipynb #c017
 if __name__ == "__main__" and "__file__" in globals():      # `python -m eegnb.cli`, not the notebook
     sys.exit(main())
