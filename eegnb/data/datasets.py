@@ -205,7 +205,8 @@ class Bonn:
     @staticmethod
     def read(row, paths, m):
         rec = read_text_signal(paths[0], sfreq=float(m.sfreq), ch_name="EEG", unit="µV", **_base_meta(m, row),
-                               provenance={"unit_note": "ADC units taken as 1 µV (undocumented calibration)"})
+                               provenance={"unit_note": "ADC units taken as 1 µV (undocumented calibration)",
+                                           "rails_uv": (-2048.0, 2047.0)})     # 12-bit ADC limits
         rec.labels.update(set=row.set, label=row.label, seizure=bool(row.seizure))
         return rec
 

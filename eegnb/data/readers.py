@@ -422,11 +422,11 @@ def read_emotiv_csv(path: str | Path, *, sfreq: float = 128.0, eeg_columns: Sequ
     if not np.isfinite(x).all():
         ch, t = np.argwhere(~np.isfinite(x))[0]
         raise DataError(path, f"{int((~np.isfinite(x)).sum())} empty/NaN EEG cells, first in {eeg_columns[ch]!r} at row {t + 1}.")
-    prov = {}
-    if remove_dc:
-        offset = np.median(x, axis=1)
-        x = x - offset[:, None]
-        prov["dc_offset_uv"] = dict(zip(eeg_columns, np.round(offset, 3).tolist()))
+    offset = np.median(x, axis=1) if remove_dc else np.zeros(len(eeg_columns))
+    x = x - offset[:, None]
+    prov = {"dc_offset_uv": dict(zip(eeg_columns, np.round(offset, 3).tolist())),
+            # Emotiv EPOC: 14-bit ADC codes 0..16383 at 20/39 µV each; samples at these limits are clipped
+            "rails_uv": ((0.0 - offset).tolist(), (16383 * 20 / 39 - offset).tolist())}
     aux = df.drop(columns=[c for c in df.columns if c in eeg_columns or c.startswith("Unnamed")]).reset_index(drop=True)
     ann = make_annotations()
     if "INTERPOLATED" in aux:

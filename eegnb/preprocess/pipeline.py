@@ -135,11 +135,18 @@ def preprocess(rec: Recording, config: PrepConfig = PrepConfig()) -> Windows:
     Raises `DataError` when the recording must be rejected (the message says why)."""
     rec, montage = _montage(rec, config)
     if config.reference != "none": rec = rereference(rec, config.reference)
+    rails = rec.provenance.get("rails_uv") if montage == "native" else None   # ADC limits, per channel (µV)
+    cq = channel_quality(rec, rails_uv=rails) if config.quality else pd.DataFrame()
+    # quality flags come from the unfiltered signal: filtering smears a clipped plateau or a flat line away
+    raw_w = make_windows(rec, window_s=config.window_s, stride_s=config.stride_s, align=config.align)
+    wq = window_quality(raw_w.data, rec.sfreq, raw_w.ch_names, rails_uv=rails) if len(raw_w) else pd.DataFrame()
+    del raw_w
     rec = filter_and_resample(rec, config)
-    cq = channel_quality(rec) if config.quality else pd.DataFrame()
     w = make_windows(rec, window_s=config.window_s, stride_s=config.stride_s, align=config.align)
     if len(w):
-        w.table = pd.concat([w.table, window_quality(w.data, w.sfreq, w.ch_names).reset_index(drop=True)], axis=1)
+        n = min(len(w), len(wq))                     # resampling can shorten the tail by a sample: keep both aligned
+        if n < len(w): w = Windows(w.data[:n], w.sfreq, w.ch_names, w.table.iloc[:n].reset_index(drop=True), w.meta)
+        w.table = pd.concat([w.table, wq.iloc[:n].reset_index(drop=True)], axis=1)
     if config.normalize == "robust_z":
         med = np.median(rec.data, axis=1)
         mad = np.median(np.abs(rec.data - med[:, None]), axis=1) * 1.4826
@@ -184,14 +191,16 @@ def iter_preprocess_edf(path, config: PrepConfig = PrepConfig(montage="native", 
     for s in range(0, n - win_in + 1, chunk):
         e = min(s + chunk, n)
         a, b = max(s - ctx, 0), min(e + ctx, n)
-        y = filter_resample(src.read(a, b), src.sfreq, config.sfreq, l_freq=config.l_freq, h_freq=config.h_freq,
+        raw = src.read(a, b)
+        y = filter_resample(raw, src.sfreq, config.sfreq, l_freq=config.l_freq, h_freq=config.h_freq,
                             notch_freq=notch_freq)
         j0 = (s - a) * up // down
         n_win = (e - s) // win_in
+        raw_w = raw[:, s - a:s - a + n_win * win_in].reshape(len(src.ch_names), n_win, win_in).transpose(1, 0, 2)
         data = y[:, j0:j0 + n_win * win_out].reshape(len(src.ch_names), n_win, win_out).transpose(1, 0, 2)
         data = np.ascontiguousarray(data)
         start_s = (s / src.sfreq) + np.arange(n_win) * config.window_s
         table = pd.DataFrame({"start_s": start_s, "stop_s": start_s + config.window_s})
-        table = pd.concat([table, window_quality(data, config.sfreq, src.ch_names)], axis=1)
+        table = pd.concat([table, window_quality(raw_w, src.sfreq, src.ch_names)], axis=1)   # unfiltered µV
         if config.normalize == "window_z": data = robust_z(data, axis=-1).astype(np.float32)
         yield Windows(data, config.sfreq, list(src.ch_names), table, dict(meta, chunk_start_s=s / src.sfreq))
