@@ -88,8 +88,9 @@ def filter_resample(x: np.ndarray, sfreq_in: float, sfreq_out: float, *, l_freq:
     if sfreq_in != sfreq_out:
         r = rational_ratio(sfreq_in, sfreq_out)
         aa = antialias_filter(sfreq_in, sfreq_out, r.numerator, f_pass)
-        x = resample_poly(x, r.numerator, r.denominator, axis=-1, window=("kaiser", 5.0) if aa is None else aa,
-                          padtype="reflect").astype(np.float32)
+        x = np.asarray(x, np.float32)                                   # float32 throughout: upfirdn runs ~1.5x faster
+        x = resample_poly(x, r.numerator, r.denominator, axis=-1, padtype="reflect",
+                          window=("kaiser", 5.0) if aa is None else aa.astype(np.float32)).astype(np.float32, copy=False)
     return apply_fir(x, h) if len(h) > 1 else np.asarray(x, np.float32)
 
 # %% ../../nbs/13a_preprocess.pipeline.ipynb #c009
