@@ -138,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = with_dir(sub.add_parser("report", help="render the reports to HTML (the main job)"))
     r.add_argument("--out", default=str(repo_root() / "reports" / "_build")); r.set_defaults(func=_cmd_report)
     pr = with_dir(sub.add_parser("prepare", help="preprocess datasets into a window store (resumable)"))
-    pr.add_argument("--dataset", dest="datasets", action="append", required=True, help="a dataset (repeat for more)")
+    pr.add_argument("--dataset", "--manifest", dest="datasets", action="append", required=True,
+                    help="a dataset, by its manifest name (data_manifests/<name>.yaml); repeat for more")
     pr.add_argument("--out", required=True, help="the store directory")
     pr.add_argument("--workers", type=int, default=None, help="local worker processes (default 1)")
     pr.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (instead of local workers)")

@@ -107,7 +107,6 @@ def kill_when(out: Path, n_parts: int) -> tuple[list[str], list[str]]:
 
 @needs_shared
 @pytest.mark.shared
-@pytest.mark.slow
 def test_sigkill_mid_prepare_then_resume(tmp_path):
     """SIGKILL `eegnb prepare` once the first record is complete, and its rerun again a few records later:
     readers never see a partial record, the final rerun skips what was finished, and the store equals a
