@@ -338,11 +338,7 @@ def _finish(data, sfreq, ch_names, unit, path, reader, fmt, check_units=True, **
     if len(ch_names) != data.shape[0]:
         raise DataError(path, f"{data.shape[0]} channels in the file but {len(ch_names)} channel names were given "
                         f"({list(ch_names)}).")
-    if not np.isfinite(data).all():
-        ch, t = np.argwhere(~np.isfinite(data))[0]
-        raise DataError(path, f"{int((~np.isfinite(data)).sum())} NaN/inf samples, first in channel "
-                        f"{ch_names[ch]!r} at sample {t}.", "eegnb never fills missing samples silently.")
-    data = to_microvolts(data, unit)
+    data = to_microvolts(data, unit)           # NaN/inf are refused by Recording, naming channel and sample
     if check_units: check_amplitude(data, list(ch_names), path)
     prov = {"path": str(path), "reader": reader, "format": fmt, "unit_in_file": unit, **meta.pop("provenance", {})}
     return Recording(data, sfreq, list(ch_names), provenance=prov, **meta)

@@ -16,7 +16,7 @@ import eegnb
 from ..core import DataError, Recording, check_option
 from .channels import STANDARD_1020, harmonize, rereference
 from .quality import channel_quality, window_quality
-from .signal import resample, robust_z
+from .signal import resample, robust_center_scale, robust_z
 from .windows import Windows, make_windows
 
 # %% auto #0
@@ -95,9 +95,8 @@ def filter_resample(x: np.ndarray, sfreq_in: float, sfreq_out: float, *, l_freq:
 
 # %% ../../nbs/13a_preprocess.pipeline.ipynb #c009
 def _eeg_only(rec: Recording) -> Recording:
-    eeg = [c for c, t in zip(rec.ch_names, rec.ch_types) if t == "eeg"]
-    if not eeg: raise DataError(rec.source, "no EEG channels.")
-    return rec.pick(eeg)
+    if "eeg" not in rec.ch_types: raise DataError(rec.source, "no EEG channels.")
+    return rec.pick_types("eeg")
 
 def _montage(rec: Recording, config: PrepConfig) -> tuple[Recording, str]:
     if config.montage == "native": return _eeg_only(rec), "native"
@@ -148,10 +147,9 @@ def preprocess(rec: Recording, config: PrepConfig = PrepConfig()) -> Windows:
         n = min(len(w), len(wq))                     # resampling can shorten the tail by a sample: keep both aligned
         if n < len(w): w = Windows(w.data[:n], w.sfreq, w.ch_names, w.table.iloc[:n].reset_index(drop=True), w.meta)
         w.table = pd.concat([w.table, wq.iloc[:n].reset_index(drop=True)], axis=1)
-    if config.normalize == "robust_z":
-        med = np.median(rec.data, axis=1)
-        mad = np.median(np.abs(rec.data - med[:, None]), axis=1) * 1.4826
-        w.data = ((w.data - med[None, :, None]) / np.where(mad > 0, mad, 1.0)[None, :, None]).astype(np.float32)
+    if config.normalize == "robust_z":                 # one median and scale per channel, from the whole recording
+        med, scale = robust_center_scale(rec.data, axis=-1)
+        w.data = ((w.data - med[None]) / scale[None]).astype(np.float32)
     elif config.normalize == "window_z" and len(w):
         w.data = robust_z(w.data, axis=-1).astype(np.float32)
     w.meta.update(montage=montage, config_hash=config.hash(), bad_channels=list(cq.index[cq.bad]) if "bad" in cq else [],

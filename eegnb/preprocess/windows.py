@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from ..core import DataError, Recording, check_option
+from ..data.annotations import STAGE_PREFIXES
 
 # %% auto #0
-__all__ = ['RECORDING_LABEL_KEYS', 'STAGE_PREFIXES', 'Windows', 'make_windows']
+__all__ = ['RECORDING_LABEL_KEYS', 'Windows', 'make_windows']
 
 # %% ../../nbs/13_preprocess.windows.ipynb #c004
 @dataclass
@@ -40,8 +41,6 @@ class Windows:
 # %% ../../nbs/13_preprocess.windows.ipynb #c006
 RECORDING_LABEL_KEYS = ("label", "group", "condition", "task")
 "Recording-level label keys, in the order `make_windows` looks for one to copy into each window's `label`."
-
-STAGE_PREFIXES = ("Sleep stage", "Movement time")
 
 def _recording_label(rec: Recording):
     return next((rec.labels[k] for k in RECORDING_LABEL_KEYS if k in rec.labels), None)
