@@ -11,3 +11,8 @@ from .spectral import (ALPHA_RANGE, BANDS, BROADBAND, RATIOS, SEF_PERCENT, SLOPE
 from .temporal import (COMPLEXITY_FEATURES, TIME_FEATURES, WAVELET, TemporalFeatures,
                                      complexity_features, temporal_feature_names, temporal_features, time_features,
                                      wavelet_bands, wavelet_features, wavelet_level)
+from .connectivity import (MEASURES, ConnectivityFeatures, channel_pairs, coherence,
+                                         connectivity_feature_names, connectivity_features, cross_spectra)
+from .spectrogram import (HMS_CHAIN_NAMES, HMS_CHAINS, LOG_FLOOR, hms_frequencies, hms_spectrogram,
+                                        multitaper_spectrogram, stft_spectrogram)
+from .table import TABLE_ID_COLUMNS, feature_table
