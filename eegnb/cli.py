@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .core import DataError
+from .core import DataError, check_option
 from .data.manifest import data_dir as _data_dir, demo_dir, fetch, list_datasets, load_manifest, repo_root, verify
 
 # %% auto #0
-__all__ = ['datasets_table', 'prep_config', 'build_parser', 'main']
+__all__ = ['FEATURE_SETS', 'datasets_table', 'prep_config', 'build_parser', 'main']
 
 # %% ../nbs/07_cli.ipynb #c005
 def datasets_table(data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -119,7 +119,30 @@ def _cmd_prepare(args) -> int:
           f"{s.windows} windows in the store")
     return 0 if rep.ok else 1
 
-# %% ../nbs/07_cli.ipynb #c014
+# %% ../nbs/07_cli.ipynb #c015
+FEATURE_SETS = ("spectral", "temporal", "connectivity")
+
+def _cmd_features(args) -> int:
+    import numpy as np
+    from eegnb.features import ConnectivityFeatures, SpectralFeatures, TemporalFeatures, feature_table
+    from eegnb.store import open_store
+    st = open_store(args.store)
+    rows = np.flatnonzero(st.index.dataset == args.dataset) if args.dataset else None
+    sub = st.index if rows is None else st.index.iloc[rows]
+    keys = sub.key.unique()
+    ch_names = list(st.shards.set_index("key").loc[keys[0], "ch_names"]) if len(keys) else []
+    make = {"spectral": lambda: SpectralFeatures(st.sfreq, ch_names), "connectivity": lambda: ConnectivityFeatures(st.sfreq, ch_names),
+            "temporal": lambda: TemporalFeatures(st.sfreq, ch_names, complexity=args.complexity)}
+    sets = [s.strip() for s in args.features.split(",")]
+    for s_ in sets: check_option("features", s_, FEATURE_SETS)
+    table = feature_table(st, [make[s_]() for s_ in sets], rows=rows, progress=sys.stderr.isatty(),
+                          batch_size=64 if "connectivity" in sets else 256)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_parquet(args.out)
+    print(f"wrote {args.out}: {len(table)} windows x {table.shape[1]} columns ({', '.join(sets)})")
+    return 0
+
+# %% ../nbs/07_cli.ipynb #c016
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="eegnb", description="eegnb: notebook-first EEG research toolkit")
     sub = p.add_subparsers(dest="command", required=True)
@@ -147,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--limit", type=int, default=None, help="at most N records of each dataset")
     pr.add_argument("--overwrite", action="store_true", help="replace a store made with another config")
     pr.set_defaults(func=_cmd_prepare)
+    fe = sub.add_parser("features", help="turn a window store into a feature table (Parquet)")
+    fe.add_argument("--store", required=True, help="a store written by `eegnb prepare`")
+    fe.add_argument("--out", required=True, help="the Parquet file to write")
+    fe.add_argument("--features", default="spectral", help=f"comma-separated sets: {', '.join(FEATURE_SETS)}")
+    fe.add_argument("--dataset", default=None, help="only this dataset's windows (a store may mix channel layouts)")
+    fe.add_argument("--complexity", action="store_true", help="temporal: add antropy entropies and fractal dimensions")
+    fe.set_defaults(func=_cmd_features)
     return p
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,6 +188,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eegnb: error: {e}", file=sys.stderr)
         return 2
 
-# %% ../nbs/07_cli.ipynb #c017
+# %% ../nbs/07_cli.ipynb #c019
 if __name__ == "__main__" and "__file__" in globals():      # `python -m eegnb.cli`, not the notebook
     sys.exit(main())

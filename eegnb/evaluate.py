@@ -54,7 +54,9 @@ def cross_validate(make_model: Callable[[dict], object], X, y, groups, *, param_
                 if np.mean(scores) > best_score: best, best_score = params, float(np.mean(scores))
         m = make_model(best).fit(X[tr], y[tr])
         proba = m.predict_proba(X[te])
-        cols = {f"proba_{c}": proba[:, list(m.classes_).index(c)] if c in m.classes_ else 0.0 for c in classes}
+        # a class absent from this training fold (REM in one DREAMS excerpt only) gets probability 0
+        cols = {f"proba_{c}": proba[:, list(m.classes_).index(c)] if c in m.classes_ else np.zeros(len(te))
+                for c in classes}
         out.append(pd.DataFrame({"index": te, "group": groups[te], "y": y[te], "fold": fold,
                                  "pred": classes[np.argmax(np.column_stack(list(cols.values())), axis=1)],
                                  "params": [best] * len(te), **cols}))

@@ -46,3 +46,17 @@ def test_verify_reports_corrupt(tmp_path):
 def test_bad_dataset_name():
     r = eegnb("data", "info", "eegmatt")
     assert r.returncode == 2 and "Allowed values are" in r.stderr
+
+
+def test_prepare_then_features(tmp_path):
+    store, table = tmp_path / "store", tmp_path / "features.parquet"
+    r = eegnb("prepare", "--dataset", "eegmat", "--out", str(store), "--data-dir", str(DEMO), "--workers", "1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "written 8, skipped 0" in r.stdout and "85 windows" in r.stdout
+    r = eegnb("features", "--store", str(store), "--out", str(table), "--features", "spectral,temporal")
+    assert r.returncode == 0, r.stderr
+    import pandas as pd
+    t = pd.read_parquet(table)
+    assert len(t) == 85 and t.subject.nunique() == 4 and "relpow_alpha_O1" in t and "hjorthmob_Cz" in t
+    r = eegnb("features", "--store", str(store), "--out", str(table), "--features", "wavelets")
+    assert r.returncode == 2 and "Allowed values are" in r.stderr
