@@ -9,3 +9,9 @@ __all__ = []
 from .base import (MODELS, OBJECTIVES, EEGModel, PretrainObjective, chs_info_from_names, create_model,
                                create_objective, electrode_positions, list_models, names_from_chs_info,
                                register_model, register_objective)
+from .foundation import EEGFoundation
+from .adapter import AdaptedModel, ChannelAdapter, with_adapter
+from .braindecode import BraindecodeModel, Deep4Baseline, EEGNetBaseline, ShallowFBCSPBaseline
+from .signal_jepa import (SignalJEPAContextual, SignalJEPAModel, SignalJEPAObjective, SignalJEPAPostLocal,
+                                      SignalJEPAPreLocal)
+from .labram import Labram, LabramMEM, LabramTokenizer, LabramTokenizerObjective

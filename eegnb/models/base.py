@@ -189,7 +189,8 @@ class PretrainObjective(nn.Module):
 
 def create_objective(name: str, encoder: EEGModel, **kwargs) -> PretrainObjective:
     "Build the registered objective `name` around `encoder`."
-    _load_all()
-    import eegnb.pretrain  # noqa: F401
+    if name not in OBJECTIVES:
+        _load_all()
+        import eegnb.pretrain  # noqa: F401  (registers the generic objectives)
     check_option("objective", name, sorted(OBJECTIVES))
     return OBJECTIVES[name](encoder, **kwargs)
