@@ -16,7 +16,7 @@ from .core import DataError, check_option
 from .data.manifest import data_dir as _data_dir, demo_dir, fetch, list_datasets, load_manifest, repo_root, verify
 
 # %% auto #0
-__all__ = ['FEATURE_SETS', 'datasets_table', 'prep_config', 'build_parser', 'main']
+__all__ = ['FEATURE_SETS', 'datasets_table', 'prep_config', 'parse_overrides', 'build_parser', 'main']
 
 # %% ../nbs/07_cli.ipynb #c005
 def datasets_table(data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -142,7 +142,40 @@ def _cmd_features(args) -> int:
     print(f"wrote {args.out}: {len(table)} windows x {table.shape[1]} columns ({', '.join(sets)})")
     return 0
 
-# %% ../nbs/07_cli.ipynb #c016
+# %% ../nbs/07_cli.ipynb #c017
+def parse_overrides(items: list[str]) -> dict:
+    "`['a.b=1', 'c=[x, y]']` -> `{'a.b': 1, 'c': ['x', 'y']}` (values parsed as YAML)."
+    import yaml
+    out = {}
+    for it in items:
+        if "=" not in it: raise ValueError(f"--set needs KEY=VALUE, got {it!r}.")
+        k, v = it.split("=", 1)
+        out[k.strip()] = yaml.safe_load(v)
+    return out
+
+def _cmd_train(args) -> int:
+    import pandas as pd
+    from eegnb.train.run import ablation, load_config, run_experiment
+    cfg = load_config(args.config, parse_overrides(args.set))
+    if args.arm is not None or not cfg.arms:
+        res = run_experiment(cfg, arm=args.arm, out_dir=args.out)
+        scores = res.scores.assign(arm=args.arm or "all")
+    else:
+        scores, _ = ablation(cfg, out_dir=args.out)
+    if int(os.environ.get("LOCAL_RANK", 0)) != 0: return 0
+    root = Path(args.out or cfg.out_dir) / cfg.name
+    root.mkdir(parents=True, exist_ok=True)
+    scores.to_csv(root / "scores.csv", index=False)
+    if len(scores):
+        t = scores[scores.metric.isin(["balanced_accuracy", "auroc"])]
+        t = t.assign(result=[f"{v:.3f} [{a:.3f}, {b:.3f}]" for v, a, b in zip(t.value, t.ci_low, t.ci_high)])
+        with pd.option_context("display.width", 200, "display.max_colwidth", 40):
+            print(t.pivot_table(index=["task", "arm", "phase", "level", "n_groups"], columns="metric", values="result",
+                                aggfunc="first").to_string())
+    print(f"scores: {root / 'scores.csv'}")
+    return 0
+
+# %% ../nbs/07_cli.ipynb #c018
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="eegnb", description="eegnb: notebook-first EEG research toolkit")
     sub = p.add_subparsers(dest="command", required=True)
@@ -177,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     fe.add_argument("--dataset", default=None, help="only this dataset's windows (a store may mix channel layouts)")
     fe.add_argument("--complexity", action="store_true", help="temporal: add antropy entropies and fractal dimensions")
     fe.set_defaults(func=_cmd_features)
+    tr = sub.add_parser("train", help="run a model's training phases (pretrain, contrastive, fine-tune) from a YAML config")
+    tr.add_argument("--config", required=True, help="a training config (configs/train/*.yaml)")
+    tr.add_argument("--arm", default=None, help="run one arm of the config (default: every arm)")
+    tr.add_argument("--out", default=None, help="runs directory (default: the config's out_dir)")
+    tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config value, e.g. trainer.devices=2 (repeatable)")
+    tr.set_defaults(func=_cmd_train)
     return p
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,6 +228,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eegnb: error: {e}", file=sys.stderr)
         return 2
 
-# %% ../nbs/07_cli.ipynb #c019
+# %% ../nbs/07_cli.ipynb #c021
 if __name__ == "__main__" and "__file__" in globals():      # `python -m eegnb.cli`, not the notebook
     sys.exit(main())

@@ -157,10 +157,12 @@ def _identity(batch): return batch
 
 def montage_loader(dataset: TrainWindows, batch_size: int = 32, *, shuffle: bool = False, drop_last: bool = False,
                    seed: int = 0, num_workers: int = 0) -> DataLoader:
-    "A `DataLoader` of one-montage batch dicts over `dataset`."
+    """A `DataLoader` of one-montage batch dicts over `dataset`. It draws nothing from the global torch generator
+    (its own generator seeds workers), so a run resumed from a checkpoint sees the same random masks as an
+    uninterrupted one."""
     sampler = MontageBatchSampler(dataset, batch_size, shuffle=shuffle, drop_last=drop_last, seed=seed)
     return DataLoader(dataset, batch_sampler=sampler, collate_fn=_identity, num_workers=num_workers,
-                      persistent_workers=num_workers > 0)
+                      persistent_workers=num_workers > 0, generator=torch.Generator().manual_seed(seed))
 
 # %% ../../nbs/61_train.data.ipynb #c014
 class EEGAugment:

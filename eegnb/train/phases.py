@@ -63,11 +63,17 @@ def model_inputs(model: nn.Module, batch: dict[str, Any], x: torch.Tensor | None
     return kw
 
 def _rng_state() -> dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate(),
+    "The generators' states as tensors and numbers only (checkpoints load with `weights_only=True`)."
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    return {"torch": torch.get_rng_state(), "numpy_keys": torch.from_numpy(keys.astype(np.int64)),
+            "numpy": [int(pos), int(has_gauss), float(gauss)], "python": list(random.getstate()[1]),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
 
 def _set_rng_state(s: dict) -> None:
-    torch.set_rng_state(s["torch"]); np.random.set_state(s["numpy"]); random.setstate(s["python"])
+    torch.set_rng_state(s["torch"])
+    pos, has_gauss, gauss = s["numpy"]
+    np.random.set_state(("MT19937", s["numpy_keys"].numpy().astype(np.uint32), pos, has_gauss, gauss))
+    random.setstate((3, tuple(s["python"]), None))
     if s.get("cuda") and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
 
 class PhaseModule(LightningModule):
@@ -96,7 +102,7 @@ class PhaseModule(LightningModule):
         if getattr(self, "_pending_rng", None) is not None:
             _set_rng_state(self._pending_rng); self._pending_rng = None
 
-# %% ../../nbs/62_train.phases.ipynb #c010
+# %% ../../nbs/62_train.phases.ipynb #c012
 class PretrainTask(PhaseModule):
     "Phase 1: minimise `objective(batch)['loss']`. `encoder` is `objective.encoder`."
     def __init__(self, objective: PretrainObjective, optim: OptimConfig | dict | None = None):
@@ -130,7 +136,7 @@ class PretrainTask(PhaseModule):
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._log_out(self.objective(batch), "val", len(batch["x"]))
 
-# %% ../../nbs/62_train.phases.ipynb #c012
+# %% ../../nbs/62_train.phases.ipynb #c014
 def info_nce(z: torch.Tensor, positives: torch.Tensor, temperature: float = 0.07) -> torch.Tensor:
     """Multi-positive InfoNCE: `z` `(n, d)` (normalised inside), `positives` `(n, n)` bool (the diagonal is ignored).
     Mean over anchors with at least one positive of `-mean log p(positive | anchor)` against all other rows."""
@@ -186,7 +192,7 @@ class ContrastiveTask(PhaseModule):
         loss, acc = self._loss(batch)
         self.log_dict({"val_loss": loss, "val/top1": acc}, batch_size=len(batch["x"]), sync_dist=True)
 
-# %% ../../nbs/62_train.phases.ipynb #c015
+# %% ../../nbs/62_train.phases.ipynb #c017
 class FinetuneTask(PhaseModule):
     "Phase 3: supervised fine-tuning of `model` (an `EEGModel` with a head for the task's classes)."
     def __init__(self, model: EEGModel, optim: OptimConfig | dict | None = None, *, freeze_epochs: int = 0,
@@ -236,7 +242,7 @@ class FinetuneTask(PhaseModule):
         self.log("val/bal_acc", torch.stack(recalls).float().mean() if recalls else torch.tensor(float("nan")),
                  prog_bar=True, sync_dist=True)
 
-# %% ../../nbs/62_train.phases.ipynb #c017
+# %% ../../nbs/62_train.phases.ipynb #c019
 @torch.no_grad()
 def embed(encoder: EEGModel, dataset: TrainWindows, batch_size: int = 64, device: str | torch.device | None = None
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ import torch
 
 from ..core import check_option
 from ..evaluate import aggregate, score
-from ..loaders import subject_split
+from ..loaders import label_classes, subject_split
 from ..models.base import EEGModel, chs_info_from_names, create_model, create_objective
 from ..preprocess.channels import STANDARD_1020
 from ..store import WindowStore, open_store
@@ -32,7 +32,7 @@ from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, Pr
 
 # %% auto #0
 __all__ = ['PHASE_KINDS', 'TRAINER_DEFAULTS', 'PhaseConfig', 'TaskConfig', 'TrainConfig', 'load_config', 'make_trainer',
-           'ExperimentResult', 'Experiment', 'run_experiment', 'ablation']
+           'ExperimentResult', 'Experiment', 'run_experiment', 'ensure_store', 'ablation']
 
 # %% ../../nbs/64_train.run.ipynb #c005
 PHASE_KINDS = ("pretrain", "contrastive", "finetune", "probe")
@@ -44,7 +44,9 @@ class PhaseConfig:
     earlier phase. `objective`/`options`: the pretraining objective (default: the model's own) and its options;
     contrastive options: temperature, proj_dim, cross_subject, augment (EEGAugment fields). `aux`: auxiliary
     heads for pretraining, index column -> loss weight (0 switches a head off). `freeze_epochs`: fine-tuning epochs
-    with the encoder frozen. `probe`: log a linear probe on the first task while pretraining."""
+    with the encoder frozen. `probe`: log a linear probe on the first task while pretraining. `head`: fine-tune through
+    a registered head model built from the encoder (`<cls>.from_encoder(encoder, n_outputs)`, e.g.
+    "signal_jepa_contextual") instead of a linear head."""
     name: str
     kind: str
     epochs: int = 5
@@ -56,6 +58,7 @@ class PhaseConfig:
     init: str = "previous"
     freeze_epochs: int = 0
     probe: bool = True
+    head: str | None = None
     def __post_init__(self):
         check_option("phase kind", self.kind, list(PHASE_KINDS))
         OptimConfig(**self.optim)                                   # unknown optimiser keys fail here
@@ -74,15 +77,22 @@ class TaskConfig:
 
 @dataclass
 class TrainConfig:
-    "A whole experiment (see above). Paths may use `~` and environment variables."
+    """A whole experiment (see above). Paths may use `~` and environment variables. `adapter`: True puts a
+    `ChannelAdapter` in front of the model always, "auto" only for tasks whose montage the model cannot read
+    (pretraining then reads only the model's own montage). `arms`: named phase chains for `ablation` (name ->
+    phase names); without arms a run is every phase in order. `prepare`: `{datasets: [...], config: {PrepConfig
+    fields}}` to build the store first when it lacks any of these datasets (from `EEGNB_DATA`)."""
     name: str
     model: str
     store: str
     phases: list[PhaseConfig]
     tasks: list[TaskConfig] = field(default_factory=list)
     model_options: dict = field(default_factory=dict)
+    preset: str | None = None
     channels: list[str] = field(default_factory=lambda: list(STANDARD_1020))
-    adapter: bool = False
+    adapter: bool | str = False
+    arms: dict = field(default_factory=dict)
+    prepare: dict | None = None
     pretrain_datasets: list[str] | None = None
     max_pretrain_windows: int | None = None
     seed: int = 0
@@ -99,6 +109,12 @@ class TrainConfig:
                 raise ValueError(f"phase {p.name!r}: init {p.init!r} is not 'previous', 'scratch' or an earlier phase.")
             if p.kind in ("finetune", "probe") and not self.tasks:
                 raise ValueError(f"phase {p.name!r} ({p.kind}) needs at least one task in `tasks`.")
+        for arm, keep in self.arms.items():
+            bad = sorted(set(keep) - set(names))
+            if bad: raise ValueError(f"arm {arm!r} names phases {bad} that the config does not have ({names}).")
+        if self.preset not in (None, "large"): raise ValueError(f"preset must be null or 'large', got {self.preset!r}.")
+        if self.adapter not in (True, False, "auto"):
+            raise ValueError(f"adapter must be true, false or 'auto', got {self.adapter!r}.")
         unknown = set(self.trainer) - set(TRAINER_DEFAULTS)
         if unknown: raise ValueError(f"unknown trainer settings {sorted(unknown)}; known: {sorted(TRAINER_DEFAULTS)}.")
 
@@ -156,17 +172,20 @@ def make_trainer(settings: dict, *, max_epochs: int, root: Path, callbacks: list
     elif strategy == "ddp":
         from lightning.pytorch.strategies import DDPStrategy
         strategy = DDPStrategy(find_unused_parameters=True)
-    loggers = [CSVLogger(root, name="logs", version="")]
+    loggers = [CSVLogger(root, name="logs")]                 # a new version folder per (re)start
     try:
         import tensorboard  # noqa: F401
         from lightning.pytorch.loggers import TensorBoardLogger
-        loggers.append(TensorBoardLogger(root, name="tb", version=""))
+        loggers.append(TensorBoardLogger(root, name="tb"))
     except ImportError:
         pass
     cbs = list(callbacks or [])
-    if checkpoint:
-        cbs.append(ModelCheckpoint(dirpath=root, filename="best", monitor=monitor, mode="min",
-                                   save_top_k=1 if monitor else 0, save_last=True, every_n_epochs=1))
+    if checkpoint:      # last.ckpt: the full training state at every epoch end (to resume); best.ckpt: lowest `monitor`
+        cbs.append(ModelCheckpoint(dirpath=root, filename="last", monitor=None, save_top_k=1, every_n_epochs=1,
+                                   enable_version_counter=False))
+        if monitor:
+            cbs.append(ModelCheckpoint(dirpath=root, filename="best", monitor=monitor, mode="min", save_top_k=1,
+                                       enable_version_counter=False))
     return L.Trainer(max_epochs=max_epochs, accelerator=s["accelerator"], devices=s["devices"], num_nodes=s["num_nodes"],
                      strategy=strategy, precision=_precision(s["precision"]), gradient_clip_val=s["gradient_clip_val"],
                      accumulate_grad_batches=s["accumulate_grad_batches"], log_every_n_steps=s["log_every_n_steps"],
@@ -197,6 +216,7 @@ class Experiment:
     def __init__(self, config: TrainConfig | str | Path | dict, *, out_dir: str | Path | None = None,
                  store: WindowStore | None = None, log: bool = True, n_boot: int = 1000):
         self.cfg = config if isinstance(config, TrainConfig) else load_config(config)
+        if store is None and self.cfg.prepare: ensure_store(self.cfg.store, **self.cfg.prepare)
         self.store = store or open_store(self.cfg.store)
         self.root = Path(out_dir or self.cfg.out_dir) / self.cfg.name
         self.phase_store = PhaseStore(self.root)
@@ -208,24 +228,47 @@ class Experiment:
         if self.log and int(os.environ.get("LOCAL_RANK", 0)) == 0: print(f"[eegnb train {self.cfg.name}] {msg}", flush=True)
 
     def _n_times(self) -> int:
-        ts = self.store.shards.n_times.unique()
-        if len(ts) != 1: raise ValueError(f"{self.store.root}: windows of several lengths {sorted(ts)}; one model needs one.")
-        return int(ts[0])
+        "The window length (samples) of the datasets this experiment reads; one model needs one."
+        used = set(self.cfg.pretrain_datasets or self.store.shards.dataset.unique()) | {t.dataset for t in self.cfg.tasks}
+        sh = self.store.shards[self.store.shards.dataset.isin(used)]
+        ts = sorted(int(t) for t in sh.n_times.unique())
+        if len(ts) != 1:
+            by = sh.groupby("dataset").n_times.unique().map(lambda v: sorted(map(int, v))).to_dict()
+            raise ValueError(f"{self.store.root}: the datasets this config reads have windows of several lengths {by}; "
+                             "one model needs one (set pretrain_datasets, or prepare with one window_s).")
+        return ts[0]
 
     # -- model and windows
     def build_model(self, n_outputs: int | None = None) -> EEGModel:
         "A fresh model for the config's channels (behind a channel adapter when `adapter: true`)."
         chs = chs_info_from_names(self.cfg.channels)
         m = create_model(self.cfg.model, chs_info=chs, n_times=self.n_times, sfreq=self.store.sfreq, n_outputs=None,
-                         **self.cfg.model_options)
-        if self.cfg.adapter:
+                         **self._model_options())
+        if self.cfg.adapter is True:
             from eegnb.models.adapter import with_adapter
             m = with_adapter(m)
         if n_outputs: m.reset_head(n_outputs)
         return m
 
-    def readable_rows(self, datasets: list[str] | None) -> np.ndarray:
-        "Rows of `datasets` (None: all) whose montage the model reads (any placeable montage, or exactly its channels)."
+    def _model_options(self) -> dict:
+        "The model's keyword arguments: the preset's (`LARGE`) updated by `model_options`."
+        from eegnb.models.base import MODELS, _load_all
+        _load_all()
+        check_option("model", self.cfg.model, sorted(MODELS))
+        base = dict(getattr(MODELS[self.cfg.model]["cls"], "LARGE", {})) if self.cfg.preset == "large" else {}
+        return {**base, **self.cfg.model_options}
+
+    def _for_task(self, model: EEGModel, task_rows: np.ndarray) -> EEGModel:
+        "The model behind a fresh channel adapter when `adapter: auto` and the task's montage is not the model's."
+        if self.cfg.adapter != "auto" or getattr(model, "any_montage", False): return model
+        tw = TrainWindows(self.store, task_rows[:1])
+        if list(tw.montages[tw.montage[task_rows[0]]]) == list(self.cfg.channels): return model
+        from eegnb.models.adapter import with_adapter
+        return with_adapter(model)
+
+    def readable_rows(self, datasets: list[str] | None, *, task: bool = False) -> np.ndarray:
+        """Rows of `datasets` (None: all) whose montage the model reads (any placeable montage, or exactly its
+        channels; for a `task` under `adapter: auto`, any placeable montage)."""
         probe_model = getattr(self, "_probe_model", None) or self.build_model()
         self._probe_model = probe_model
         ix = self.index
@@ -234,7 +277,7 @@ class Experiment:
             missing = sorted(set(datasets) - set(ix.dataset))
             if missing: raise ValueError(f"{self.store.root}: no windows of {missing}; the store holds {sorted(ix.dataset.unique())}.")
         tw = TrainWindows(self.store)
-        if getattr(probe_model, "any_montage", False):
+        if getattr(probe_model, "any_montage", False) or (task and self.cfg.adapter == "auto"):
             ok = np.array([tw.positions(m) is not None for m in range(len(tw.montages))])
         else:
             ok = np.array([list(m) == list(self.cfg.channels) for m in tw.montages])
@@ -250,7 +293,7 @@ class Experiment:
 
     # -- phase bookkeeping
     def _key(self, chain: list[dict], phase: PhaseConfig, data_hash: str) -> str:
-        model = {"model": self.cfg.model, "options": self.cfg.model_options, "channels": self.cfg.channels,
+        model = {"model": self.cfg.model, "options": self._model_options(), "channels": self.cfg.channels,
                  "adapter": self.cfg.adapter, "n_times": self.n_times, "sfreq": self.store.sfreq}
         return stable_hash([model, self.cfg.seed, chain, asdict(phase), data_hash])
 
@@ -353,7 +396,8 @@ class Experiment:
 
     def _probe_callback(self, task: TaskConfig) -> LinearProbe | None:
         rows = self.readable_rows([task.dataset])
-        ds = TrainWindows(self.store, rows, label=task.label)
+        if not len(rows): return None
+        ds = TrainWindows(self.store, rows, label=task.label, classes=label_classes(self.index[task.label].iloc[rows]))
         lab = ds.y[ds.rows] >= 0
         if lab.sum() < 4 or len(np.unique(ds.subject[ds.rows][lab])) < 2: return None
         rows = rows[lab]
@@ -365,12 +409,13 @@ class Experiment:
     # -- fine-tuning and probes, per task and fold
     def _task_phase(self, phase, task, init_state, link, chain):
         import lightning.pytorch as L
-        rows = self.readable_rows([task.dataset])
-        full = TrainWindows(self.store, rows, label=task.label)
+        rows = self.readable_rows([task.dataset], task=True)
+        if not len(rows): raise ValueError(f"task {task.name!r}: the model cannot read any window of {task.dataset}.")
+        classes = label_classes(self.index[task.label].iloc[rows])          # this dataset's classes only
+        full = TrainWindows(self.store, rows, label=task.label, classes=classes)
         lab = full.y[full.rows] >= 0
         rows = rows[lab]
         if len(rows) == 0: raise ValueError(f"task {task.name!r}: no window of {task.dataset} has a {task.label!r} label.")
-        classes = full.classes
         y, subj = full.y[rows], full.subject[rows]
         folds = subject_folds(subj, y, n_splits=task.n_splits, seed=self.cfg.seed, val=task.val)
         dh = data_index_hash(self.index, rows, self.store.config_hash)
@@ -389,13 +434,20 @@ class Experiment:
             if phase.kind == "probe":
                 enc = self.build_model()
                 if init_state is not None: enc.load_state_dict(init_state)
+                enc = self._for_task(enc, rows)
                 fit = TrainWindows(self.store, rows[np.concatenate([fold["train"], fold["val"]])], label=task.label, classes=classes)
                 proba, yt, rr = _probe_predict(embed(enc, fit), embed(enc, part("test")), len(classes))
                 state, metrics = {}, {}
             else:
                 model = self.build_model()
                 if init_state is not None: model.load_state_dict(init_state)
-                model.reset_head(len(classes))
+                if phase.head:
+                    from eegnb.models.base import MODELS
+                    check_option("head", phase.head, sorted(MODELS))
+                    model = MODELS[phase.head]["cls"].from_encoder(model, len(classes))
+                else:
+                    model.reset_head(len(classes))
+                model = self._for_task(model, rows)
                 ytr = y[fold["train"]]
                 counts = np.bincount(ytr, minlength=len(classes)).astype(float)
                 weights = np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / len(classes), 0.0)
@@ -459,29 +511,48 @@ def _task_scores(oof: pd.DataFrame, task: TaskConfig, phase: PhaseConfig, n_boot
     parts.append(score(agg, n_boot=n_boot, level=task.level).summary())
     return pd.concat(parts, ignore_index=True).assign(task=task.name, phase=phase.name, kind=phase.kind)
 
-def run_experiment(config: TrainConfig | str | Path | dict, *, out_dir: str | Path | None = None,
+def run_experiment(config: TrainConfig | str | Path | dict, *, arm: str | None = None, out_dir: str | Path | None = None,
                    overrides: dict | None = None, n_boot: int = 1000) -> ExperimentResult:
-    """Run a config's phases (see `Experiment`) and return its scores (`n_boot` bootstrap resamples of subjects
-    for the intervals). Finished phases are loaded, interrupted ones resumed."""
+    """Run a config's phases (every phase in order, or those of `arm`; see `Experiment`) and return its scores
+    (`n_boot` bootstrap resamples of subjects for the intervals). Finished phases are loaded, interrupted ones resumed."""
     cfg = config if isinstance(config, TrainConfig) else load_config(config, overrides)
+    if arm is not None:
+        check_option("arm", arm, sorted(cfg.arms))
+        cfg = _arm_config(cfg, cfg.arms[arm])
     return Experiment(cfg, out_dir=out_dir, n_boot=n_boot).run()
 
+def _arm_config(cfg: TrainConfig, keep: list[str]) -> TrainConfig:
+    sub = copy.deepcopy(cfg)
+    sub.phases = [p for p in sub.phases if p.name in keep]
+    for p in sub.phases:
+        if p.init not in ("previous", "scratch") and p.init not in keep: p.init = "previous"
+    return sub
+
+def ensure_store(path: str | Path, datasets: list[str], config: dict | None = None, data_dir: str | None = None,
+                 n_workers: int = 1) -> WindowStore:
+    "The window store at `path`, prepared first (resumably) for those of `datasets` it lacks."
+    from eegnb.preprocess.pipeline import PrepConfig
+    from eegnb.store import prepare
+    path = Path(path)
+    have = set(open_store(path).index.dataset.unique()) if (path / "store.json").exists() else set()
+    if set(datasets) - have:
+        prepare(list(datasets), path, config=PrepConfig(**(config or {})), data_dir=data_dir, n_workers=n_workers)
+    return open_store(path)
+
 # %% ../../nbs/64_train.run.ipynb #c011
-def ablation(config: TrainConfig | str | Path | dict, arms: dict[str, list[str]], *, out_dir: str | Path | None = None,
+def ablation(config: TrainConfig | str | Path | dict, arms: dict[str, list[str]] | None = None, *, out_dir: str | Path | None = None,
              overrides: dict | None = None, n_boot: int = 1000) -> tuple[pd.DataFrame, dict[str, ExperimentResult]]:
-    """Run `config` once per arm, keeping only the arm's phases (names from the config, in the config's order);
+    """Run `config` once per arm (`arms`, default the config's), keeping only the arm's phases (in the config's order);
     phases shared between arms (same settings, same upstream chain) are trained once. Returns all scores with an
     `arm` column, and each arm's `ExperimentResult`."""
     cfg = config if isinstance(config, TrainConfig) else load_config(config, overrides)
+    arms = cfg.arms if arms is None else arms
+    if not arms: raise ValueError("no arms: give `arms` or define them in the config.")
     names = [p.name for p in cfg.phases]
     results = {}
     for arm, keep in arms.items():
         bad = sorted(set(keep) - set(names))
         if bad: raise ValueError(f"arm {arm!r} names phases {bad} that the config does not have ({names}).")
-        sub = copy.deepcopy(cfg)
-        sub.phases = [p for p in sub.phases if p.name in keep]
-        for p in sub.phases:
-            if p.init not in ("previous", "scratch") and p.init not in keep: p.init = "previous"
-        results[arm] = Experiment(sub, out_dir=out_dir, n_boot=n_boot).run()
+        results[arm] = Experiment(_arm_config(cfg, keep), out_dir=out_dir, n_boot=n_boot).run()
     scores = pd.concat([r.scores.assign(arm=a) for a, r in results.items() if len(r.scores)], ignore_index=True)
     return scores, results
