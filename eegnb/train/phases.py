@@ -244,32 +244,28 @@ class FinetuneTask(PhaseModule):
 
 # %% ../../nbs/62_train.phases.ipynb #c019
 @torch.no_grad()
+def _over_windows(model: EEGModel, dataset: TrainWindows, out: Callable[[dict], torch.Tensor], batch_size: int,
+                  device) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "`out(batch)` for every batch of `dataset` in eval mode, stacked, with the labels and store rows."
+    was = model.training; model.eval()
+    device = device or next(model.parameters()).device
+    res, ys, rows = [], [], []
+    for b in montage_loader(dataset, batch_size):
+        b = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in b.items()}
+        res.append(out(b).float().cpu()); ys.append(b["y"].cpu()); rows.append(b["row"].cpu())
+    model.train(was)
+    return torch.cat(res).numpy(), torch.cat(ys).numpy(), torch.cat(rows).numpy()
+
 def embed(encoder: EEGModel, dataset: TrainWindows, batch_size: int = 64, device: str | torch.device | None = None
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Pooled features `(n, embed_dim)`, labels `(n,)` and store rows `(n,)` of every window of `dataset`."
-    was = encoder.training; encoder.eval()
-    device = device or next(encoder.parameters()).device
-    feats, ys, rows = [], [], []
-    for b in montage_loader(dataset, batch_size):
-        b = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in b.items()}
-        feats.append(encoder.forward_features(**model_inputs(encoder, b))["pooled"].float().cpu())
-        ys.append(b["y"].cpu()); rows.append(b["row"].cpu())
-    encoder.train(was)
-    return torch.cat(feats).numpy(), torch.cat(ys).numpy(), torch.cat(rows).numpy()
+    return _over_windows(encoder, dataset, lambda b: encoder.forward_features(**model_inputs(encoder, b))["pooled"],
+                         batch_size, device)
 
-@torch.no_grad()
 def predict(model: EEGModel, dataset: TrainWindows, batch_size: int = 64, device: str | torch.device | None = None
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Class probabilities `(n, n_outputs)`, labels `(n,)` and store rows `(n,)` of every window of `dataset`."
-    was = model.training; model.eval()
-    device = device or next(model.parameters()).device
-    out, ys, rows = [], [], []
-    for b in montage_loader(dataset, batch_size):
-        b = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in b.items()}
-        out.append(model(**model_inputs(model, b)).float().softmax(1).cpu())
-        ys.append(b["y"].cpu()); rows.append(b["row"].cpu())
-    model.train(was)
-    return torch.cat(out).numpy(), torch.cat(ys).numpy(), torch.cat(rows).numpy()
+    return _over_windows(model, dataset, lambda b: model(**model_inputs(model, b)).float().softmax(1), batch_size, device)
 
 def probe_score(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], C: float = 1.0) -> float:
     "Balanced accuracy on `test` of a standardised, class-balanced logistic regression fitted on `train` (X, y)."

@@ -42,7 +42,9 @@ class PhaseConfig:
     """One phase. `kind`: pretrain | contrastive | finetune | probe. `init`: where its weights come from:
     "previous" (the last pretrain/contrastive phase before it, or a fresh model if none), "scratch", or the name of an
     earlier phase. `objective`/`options`: the pretraining objective (default: the model's own) and its options;
-    contrastive options: temperature, proj_dim, cross_subject, augment (EEGAugment fields). `aux`: auxiliary
+    contrastive options: temperature, proj_dim, augment (EEGAugment fields), cross_subject and `condition` (the index
+    column whose equal values make windows of different subjects positives; its labels are then *used*, so keep it
+    off when the phase sees the evaluation's test subjects, as the shipped configs do). `aux`: auxiliary
     heads for pretraining, index column -> loss weight (0 switches a head off). `freeze_epochs`: fine-tuning epochs
     with the encoder frozen. `probe`: log a linear probe on the first task while pretraining. `head`: fine-tune through
     a registered head model built from the encoder (`<cls>.from_encoder(encoder, n_outputs)`, e.g.
@@ -331,6 +333,7 @@ class Experiment:
         import lightning.pytorch as L
         rows = self._pretrain_rows()
         aux_cols = [k for k, w in phase.aux.items() if w] if phase.kind == "pretrain" else []
+        condition = phase.options.get("condition") if phase.kind == "contrastive" else None
         dh = data_index_hash(self.index, rows, self.store.config_hash)
         key = self._key(chain, phase, dh)
         ps, d = self.phase_store, self.phase_store.dir(phase.name, key)
@@ -344,8 +347,8 @@ class Experiment:
         if init_state is not None: model.load_state_dict(init_state)
         sub = self.index.iloc[rows]
         split = subject_split(sub, val=0.1, test=0.0, seed=self.cfg.seed)
-        train = TrainWindows(self.store, rows[split["train"]], aux=aux_cols)
-        val = TrainWindows(self.store, rows[split["val"]], aux=aux_cols) if len(split["val"]) else None
+        train = TrainWindows(self.store, rows[split["train"]], aux=aux_cols, label=condition)
+        val = TrainWindows(self.store, rows[split["val"]], aux=aux_cols, label=condition) if len(split["val"]) else None
         if phase.kind == "pretrain":
             name = phase.objective or _default_objective(self.cfg.model)
             opts = dict(phase.options)
@@ -359,6 +362,7 @@ class Experiment:
             module = PretrainTask(objective, phase.optim)
         else:
             opts = dict(phase.options)
+            opts.pop("condition", None)
             aug = EEGAugment(**opts.pop("augment", {}))
             module = ContrastiveTask(model, phase.optim, augment=aug, **opts)
         callbacks, probe = [], None
