@@ -9,7 +9,7 @@ from eegnb.models.base import chs_info_from_names
 from eegnb.preprocess.channels import STANDARD_1020
 
 EMOTIV = ["AF3", "F7", "F3", "FC5", "T7", "P7", "O1", "O2", "P8", "T8", "FC6", "F4", "F8", "AF4"]
-N_TIMES, SFREQ = 1000, 200.0
+N_TIMES, SFREQ = 1600, 200.0          # a multiple of LaBraM's 200-sample patch and the detector's stride 16
 NAMES = sorted(n for n in em.MODELS if not n.startswith("_"))
 
 

@@ -14,4 +14,6 @@ from .adapter import AdaptedModel, ChannelAdapter, with_adapter
 from .braindecode import BraindecodeModel, Deep4Baseline, EEGNetBaseline, ShallowFBCSPBaseline
 from .signal_jepa import (SignalJEPAContextual, SignalJEPAModel, SignalJEPAObjective, SignalJEPAPostLocal,
                                       SignalJEPAPreLocal)
+from .mamba import BiMamba, Mamba, selective_scan
+from .seizure import SeizureDetector
 from .labram import Labram, LabramMEM, LabramTokenizer, LabramTokenizerObjective
