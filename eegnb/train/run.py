@@ -271,15 +271,15 @@ class Experiment:
     def readable_rows(self, datasets: list[str] | None, *, task: bool = False) -> np.ndarray:
         """Rows of `datasets` (None: all) whose montage the model reads (any placeable montage, or exactly its
         channels; for a `task` under `adapter: auto`, any placeable montage)."""
-        probe_model = getattr(self, "_probe_model", None) or self.build_model()
-        self._probe_model = probe_model
+        from eegnb.models.base import MODELS
+        any_montage = self.cfg.adapter is True or MODELS[self.cfg.model]["any_montage"]
         ix = self.index
         keep = np.ones(len(ix), bool) if datasets is None else ix.dataset.isin(datasets).to_numpy()
         if datasets is not None:
             missing = sorted(set(datasets) - set(ix.dataset))
             if missing: raise ValueError(f"{self.store.root}: no windows of {missing}; the store holds {sorted(ix.dataset.unique())}.")
         tw = TrainWindows(self.store)
-        if getattr(probe_model, "any_montage", False) or (task and self.cfg.adapter == "auto"):
+        if any_montage or (task and self.cfg.adapter == "auto"):
             ok = np.array([tw.positions(m) is not None for m in range(len(tw.montages))])
         else:
             ok = np.array([list(m) == list(self.cfg.channels) for m in tw.montages])
@@ -386,7 +386,9 @@ class Experiment:
         trains_model = phase.kind == "contrastive" or module.objective.encoder is model
         state = {"encoder": {k: v.detach().cpu() for k, v in model.state_dict().items()}} if trains_model else {}
         if phase.kind == "pretrain":
-            state["objective"] = {k: v.detach().cpu() for k, v in module.objective.state_dict().items()}
+            shared = {v.data_ptr() for v in model.state_dict().values()}      # the encoder is saved once, above
+            state["objective"] = {k: v.detach().cpu() for k, v in module.objective.state_dict().items()
+                                  if v.data_ptr() not in shared}
             if hasattr(module.objective, "save_tokenizer") and trainer.is_global_zero:
                 module.objective.save_tokenizer(d / "tokenizer.pt")
         meta = {"phase": phase.name, "key": key, "dir": str(d)}
