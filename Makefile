@@ -15,8 +15,9 @@ help:  ## list the targets
 env:  ## create (once) the project environment and print its path
 	@tools/env.sh
 
-reports: env  ## the main job: verify and load the demo data (plus EEGNB_DATA if set), render the HTML reports
-	$(RUN) python -m eegnb.cli report --out reports/_build
+PROFILE ?= demo
+reports: env  ## the main job: run the reports on the demo data and render offline HTML to reports/html/$(PROFILE)/ (PROFILE=full: the data setting)
+	$(RUN) python -m eegnb.cli report --profile $(PROFILE)
 
 test: env  ## the whole default test suite: notebooks in sync and clean, notebook tests, pytest
 	$(RUN) tools/test.sh

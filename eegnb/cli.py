@@ -74,17 +74,16 @@ def _cmd_info(args) -> int:
 
 # %% ../nbs/07_cli.ipynb #c011
 def _cmd_report(args) -> int:
-    from eegnb.report import render_report
-    data = args.data_dir or os.environ.get("EEGNB_DATA")
-    params = {"data_dirs": [str(demo_dir())] + ([str(Path(data).resolve())] if data else [])}
-    out = Path(args.out)
-    notebooks = sorted(p for p in (repo_root() / "reports").glob("*.ipynb") if not p.name.startswith("_"))
-    if not notebooks:
-        print("no report notebooks in reports/", file=sys.stderr); return 1
-    for nb in notebooks:
-        html = render_report(nb, out, params, progress=sys.stderr.isatty())
-        print(f"wrote {html} ({html.stat().st_size / 1e6:.1f} MB)")
-    return 0
+    from eegnb.report import list_reports, run_reports
+    if args.data_dir: os.environ["EEGNB_DATA"] = str(Path(args.data_dir).resolve())
+    if args.list:
+        print("\n".join(list_reports(args.profile))); return 0
+    runs = run_reports(args.names or None, args.profile, out_dir=args.out, progress=sys.stderr.isatty())
+    for r in runs:
+        print(f"{r.status:6s} {r.name:16s} {r.seconds:7.0f} s  {r.html or '-'}" + (f"  {r.error}" if r.error else ""))
+    out = Path(args.out) if args.out else repo_root() / "reports" / "html" / args.profile
+    print(f"index: {out / 'index.html'}")
+    return 0 if all(r.status == "ok" for r in runs) else 1
 
 # %% ../nbs/07_cli.ipynb #c013
 def prep_config(path: str | Path | None = None):
@@ -191,8 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("dataset"); f.add_argument("paths", nargs="*"); f.set_defaults(func=_cmd_fetch)
     i = data.add_parser("info", help="source, citation and licence of a dataset"); i.add_argument("dataset")
     i.set_defaults(func=_cmd_info)
-    r = with_dir(sub.add_parser("report", help="render the reports to HTML (the main job)"))
-    r.add_argument("--out", default=str(repo_root() / "reports" / "_build")); r.set_defaults(func=_cmd_report)
+    r = with_dir(sub.add_parser("report", help="run the report templates and render offline HTML (the main job)"))
+    r.add_argument("names", nargs="*", help="reports to run (default: every report of the profile)")
+    r.add_argument("--profile", default="demo", help="parameter profile: demo (default), full, smoke")
+    r.add_argument("--out", default=None, help="output folder (default reports/html/<profile>)")
+    r.add_argument("--list", action="store_true", help="list the profile's reports and exit")
+    r.set_defaults(func=_cmd_report)
     pr = with_dir(sub.add_parser("prepare", help="preprocess datasets into a window store (resumable)"))
     pr.add_argument("--dataset", "--manifest", dest="datasets", action="append", required=True,
                     help="a dataset, by its manifest name (data_manifests/<name>.yaml); repeat for more")
