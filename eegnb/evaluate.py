@@ -14,7 +14,7 @@ import pandas as pd
 from .core import check_option
 
 # %% auto #0
-__all__ = ['cross_validate', 'Scores', 'score', 'aggregate']
+__all__ = ['FEATURE_CLASSIFIERS', 'cross_validate', 'Scores', 'score', 'aggregate', 'feature_classifier']
 
 # %% ../nbs/40_evaluate.ipynb #c005
 def _outer_splits(y, groups, n_splits, seed):
@@ -116,3 +116,20 @@ def aggregate(oof: pd.DataFrame, by: str = "group") -> pd.DataFrame:
     agg = oof.groupby(by).agg({**{c: "mean" for c in pcols}, "y": lambda s: s.mode().iloc[0], "fold": "first"})
     agg["pred"] = np.array([c[6:] for c in pcols], dtype=object)[np.argmax(agg[pcols].to_numpy(), axis=1)]
     return agg.reset_index().rename(columns={by: "group"}) if by != "group" else agg.reset_index()
+
+# %% ../nbs/40_evaluate.ipynb #c014
+FEATURE_CLASSIFIERS = ("logistic", "lightgbm")
+"Names `feature_classifier` accepts."
+
+def feature_classifier(name: str, *, seed: int = 0, C: float = 0.1, n_estimators: int = 100, num_leaves: int = 7):
+    "A fresh sklearn classifier: `logistic` (StandardScaler + LogisticRegression(C)) or `lightgbm` (LGBMClassifier)."
+    check_option("feature classifier", name, FEATURE_CLASSIFIERS)
+    if name == "logistic":
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        return make_pipeline(StandardScaler(), LogisticRegression(C=C, class_weight="balanced", max_iter=2000))
+    from lightgbm import LGBMClassifier
+    return LGBMClassifier(n_estimators=n_estimators, num_leaves=num_leaves, learning_rate=0.05, min_child_samples=3,
+                          subsample=0.8, subsample_freq=1, colsample_bytree=0.5, class_weight="balanced",
+                          random_state=seed, verbose=-1, n_jobs=1)

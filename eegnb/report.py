@@ -23,7 +23,7 @@ from .data.manifest import demo_dir, manifests_dir, repo_root
 
 # %% auto #0
 __all__ = ['PLOTLYJS_ENV', 'PROFILES', 'LIBRARIES', 'BLINK_RESOURCE_ANNOTATION', 'show', 'plotly_asset_name',
-           'write_plotly_asset', 'remote_assets', 'strip_remote_scripts', 'add_head_script', 'reports_dir',
+           'write_plotly_asset', 'remote_assets', 'strip_remote_scripts', 'add_head_script', 'ci_table', 'reports_dir',
            'templates_dir', 'params_dir', 'list_reports', 'shared_data_dir', 'report_parameters', 'template_parameters',
            'library_versions', 'manifest_checksums', 'machine_info', 'ReportRun', 'notebook_to_html', 'run_report',
            'index_html', 'run_reports', 'chromium_path', 'check_offline_html']
@@ -78,6 +78,19 @@ def add_head_script(html: str, src: str) -> str:
     return html[:m.end()] + tag + html[m.end():]
 
 # %% ../nbs/06_report.ipynb #c010
+def ci_table(scores, index, metrics=None, digits: int = 2):
+    "One row per `index` combination, one column per metric, cells `value [ci_low, ci_high]`."
+    import pandas as pd
+    t = scores if metrics is None else scores[scores.metric.isin(metrics)]
+    index = [c for c in index if c in t.columns]
+    f = f"{{:.{digits}f}}"
+    t = t.assign(result=[f"{f.format(v)} [{f.format(a)}, {f.format(b)}]" for v, a, b in zip(t.value, t.ci_low, t.ci_high)])
+    out = t.pivot_table(index=index, columns="metric", values="result", aggfunc="first")
+    if metrics is not None: out = out[[m for m in metrics if m in out.columns]]
+    out.columns.name = None
+    return out
+
+# %% ../nbs/06_report.ipynb #c013
 PROFILES = ("demo", "full", "smoke")
 "Parameter profiles shipped in `reports/params/`."
 
@@ -141,7 +154,7 @@ def template_parameters(path: str | Path) -> dict:
                     except ValueError: out[t.id] = ast.unparse(node.value)
     return out
 
-# %% ../nbs/06_report.ipynb #c013
+# %% ../nbs/06_report.ipynb #c016
 LIBRARIES = ("eegnb", "numpy", "scipy", "pandas", "scikit-learn", "lightgbm", "torch", "lightning", "mne",
              "braindecode", "torch-geometric", "yasa", "antropy", "PyWavelets", "shap", "plotly", "papermill", "nbconvert")
 
@@ -170,7 +183,7 @@ def machine_info() -> dict:
     except ImportError: info["accelerator"] = "unknown"
     return info
 
-# %% ../nbs/06_report.ipynb #c016
+# %% ../nbs/06_report.ipynb #c019
 @dataclass
 class ReportRun:
     "What happened to one report: its page, status (`ok` / `failed`), error, duration (s) and parameters."
@@ -246,7 +259,7 @@ def run_report(name: str, profile: str = "demo", *, out_dir: str | Path | None =
         except RuntimeError as e: status, error = "failed", str(e)
     return ReportRun(name, profile, status, html and html.name, round(time.time() - t0, 1), params, error, started)
 
-# %% ../nbs/06_report.ipynb #c018
+# %% ../nbs/06_report.ipynb #c021
 def _esc(x) -> str: return html_lib.escape(str(x))
 
 def index_html(runs: list[ReportRun], meta: dict) -> str:
@@ -305,7 +318,7 @@ def run_reports(names: list[str] | None = None, profile: str = "demo", *, out_di
     (out_dir / "index.json").write_text(json.dumps({**meta, "reports": [asdict(r) for r in runs]}, indent=1, default=str))
     return runs
 
-# %% ../nbs/06_report.ipynb #c020
+# %% ../nbs/06_report.ipynb #c023
 BLINK_RESOURCE_ANNOTATION = 101845102
 "Chromium's traffic-annotation id for requests a web page makes (`blink_resource_loader`)."
 
