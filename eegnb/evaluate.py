@@ -122,13 +122,15 @@ FEATURE_CLASSIFIERS = ("logistic", "lightgbm")
 "Names `feature_classifier` accepts."
 
 def feature_classifier(name: str, *, seed: int = 0, C: float = 0.1, n_estimators: int = 100, num_leaves: int = 7):
-    "A fresh sklearn classifier: `logistic` (StandardScaler + LogisticRegression(C)) or `lightgbm` (LGBMClassifier)."
+    "A fresh sklearn classifier: `logistic` (median imputation + StandardScaler + LogisticRegression(C)) or `lightgbm` (LGBMClassifier, NaN-aware)."
     check_option("feature classifier", name, FEATURE_CLASSIFIERS)
     if name == "logistic":
+        from sklearn.impute import SimpleImputer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
-        return make_pipeline(StandardScaler(), LogisticRegression(C=C, class_weight="balanced", max_iter=2000))
+        return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler(),
+                             LogisticRegression(C=C, class_weight="balanced", max_iter=2000))
     from lightgbm import LGBMClassifier
     return LGBMClassifier(n_estimators=n_estimators, num_leaves=num_leaves, learning_rate=0.05, min_child_samples=3,
                           subsample=0.8, subsample_freq=1, colsample_bytree=0.5, class_weight="balanced",

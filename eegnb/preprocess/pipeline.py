@@ -23,6 +23,8 @@ from .windows import Windows, make_windows
 __all__ = ['PrepConfig', 'antialias_filter', 'filter_resample', 'filter_and_resample', 'preprocess', 'iter_preprocess_edf']
 
 # %% ../../nbs/13a_preprocess.pipeline.ipynb #c004
+_HASH_OPTIONAL = {"fill": "interpolate", "min_real": 0.6}
+
 @dataclass(frozen=True)
 class PrepConfig:
     """Everything that decides what a window contains. Units: Hz and s.
@@ -32,7 +34,9 @@ class PrepConfig:
     Bonn/DREAMS, 14-channel Emotiv); the index says which. `notch`: "auto" (50 or 60 Hz from the line-noise
     power), a frequency, or None. `reference`: "average", "linked_ears", a channel name, or "none".
     `normalize`: "robust_z" (per recording, per channel), "window_z" (per window), "none". `quality`: compute
-    the per-channel quality table (PREP-style, the costliest step) besides the per-window flags."""
+    the per-channel quality table (PREP-style, the costliest step) besides the per-window flags. `fill`: how missing
+    target electrodes are filled when mapping onto `target`: "interpolate" (spherical splines) or "zeros" (0 µV, the
+    ablation baseline); `min_real`: the fraction of `target` that must be real electrodes to map at all."""
     montage: str = "auto"
     target: tuple[str, ...] = tuple(STANDARD_1020)
     reference: str = "none"
@@ -45,15 +49,21 @@ class PrepConfig:
     align: str = "auto"
     normalize: str = "none"
     quality: bool = True
+    fill: str = "interpolate"
+    min_real: float = 0.6
 
     def __post_init__(self):
         check_option("montage", self.montage, ["auto", "1020", "native"])
         check_option("normalize", self.normalize, ["robust_z", "window_z", "none"])
+        check_option("fill", self.fill, ["interpolate", "zeros"])
         object.__setattr__(self, "target", tuple(self.target))
 
     def hash(self) -> str:
         "Short stable hex digest of the config and the eegnb version: a store's windows all share one."
-        blob = json.dumps({**asdict(self), "eegnb": eegnb.__version__}, sort_keys=True, default=str)
+        fields = asdict(self)
+        for k, default in _HASH_OPTIONAL.items():      # fields added later: at their default, old hashes stay valid
+            if fields[k] == default: fields.pop(k)
+        blob = json.dumps({**fields, "eegnb": eegnb.__version__}, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 # %% ../../nbs/13a_preprocess.pipeline.ipynb #c007
@@ -101,7 +111,7 @@ def _eeg_only(rec: Recording) -> Recording:
 def _montage(rec: Recording, config: PrepConfig) -> tuple[Recording, str]:
     if config.montage == "native": return _eeg_only(rec), "native"
     try:
-        return harmonize(rec, config.target), "1020"
+        return harmonize(rec, config.target, min_real=config.min_real, mode=config.fill), "1020"
     except DataError:
         if config.montage == "1020": raise
         rec = _eeg_only(rec)

@@ -31,8 +31,8 @@ from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, Pr
                                 predict, probe_score)
 
 # %% auto #0
-__all__ = ['PHASE_KINDS', 'TRAINER_DEFAULTS', 'PhaseConfig', 'TaskConfig', 'TrainConfig', 'load_config', 'make_trainer',
-           'ExperimentResult', 'Experiment', 'run_experiment', 'ensure_store', 'ablation']
+__all__ = ['PHASE_KINDS', 'TRAINER_DEFAULTS', 'PhaseConfig', 'TaskConfig', 'TrainConfig', 'load_config', 'with_epochs',
+           'make_trainer', 'ExperimentResult', 'Experiment', 'run_experiment', 'ensure_store', 'ablation']
 
 # %% ../../nbs/64_train.run.ipynb #c005
 PHASE_KINDS = ("pretrain", "contrastive", "finetune", "probe")
@@ -154,6 +154,16 @@ def load_config(config: str | Path | dict, overrides: dict | None = None) -> Tra
     cfg.store = os.path.expanduser(os.path.expandvars(cfg.store))
     cfg.out_dir = os.path.expanduser(os.path.expandvars(cfg.out_dir))
     return cfg
+
+def with_epochs(config: TrainConfig, epochs: dict[str, int]) -> TrainConfig:
+    """A copy of `config` whose phases of each kind named in `epochs` (e.g. `{"pretrain": 1, "finetune": 2}`) train
+    that many epochs (frozen fine-tuning epochs capped to fit): how reports and tests shrink a shipped config."""
+    from dataclasses import replace
+    bad = sorted(set(epochs) - set(PHASE_KINDS))
+    if bad: raise ValueError(f"unknown phase kinds {bad}; known: {list(PHASE_KINDS)}")
+    phases = [replace(p, epochs=int(epochs[p.kind]), freeze_epochs=min(p.freeze_epochs, max(int(epochs[p.kind]) - 1, 0)))
+              if p.kind in epochs else p for p in config.phases]
+    return replace(config, phases=phases)
 
 # %% ../../nbs/64_train.run.ipynb #c008
 def _precision(p: str) -> str:
