@@ -195,6 +195,7 @@ class ReportRun:
     parameters: dict
     error: str | None = None
     started: str = ""
+    commit: str | None = None
 
 def notebook_to_html(executed: str | Path, out_html: str | Path, *, asset: str | None = None) -> Path:
     """Export an executed notebook to `out_html` without code cells or stderr streams (progress bars and warnings
@@ -257,7 +258,9 @@ def run_report(name: str, profile: str = "demo", *, out_dir: str | Path | None =
     if executed.exists():
         try: html = notebook_to_html(executed, out_dir / f"{name}.html", asset=f"assets/{asset.name}")
         except RuntimeError as e: status, error = "failed", str(e)
-    return ReportRun(name, profile, status, html and html.name, round(time.time() - t0, 1), params, error, started)
+    from eegnb.train.checkpoints import git_commit
+    return ReportRun(name, profile, status, html and html.name, round(time.time() - t0, 1), params, error, started,
+                     git_commit(repo_root()))
 
 # %% ../nbs/06_report.ipynb #c021
 def _esc(x) -> str: return html_lib.escape(str(x))
@@ -271,7 +274,7 @@ def index_html(runs: list[ReportRun], meta: dict) -> str:
                   f'<span class="failed">failed</span><div class="err">{_esc(r.error)}</div>')
         params = _esc(json.dumps(r.parameters, indent=1, default=str))
         rows.append(f"<tr><td>{link}</td><td>{status}</td><td>{r.seconds:.0f} s</td>"
-                    f"<td>{_esc(r.parameters.get('seeds', ''))}</td><td>{_esc(r.started)}</td>"
+                    f"<td>{_esc(r.parameters.get('seeds', ''))}</td><td>{_esc(r.started)}</td><td><code>{_esc((r.commit or '')[:12])}</code></td>"
                     f"<td><details><summary>parameters</summary><pre>{params}</pre></details></td></tr>")
     def table(d: dict) -> str:
         return "<table>" + "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in d.items()) + "</table>"
@@ -286,7 +289,7 @@ table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;paddi
 pre{{max-height:300px;overflow:auto;font-size:85%}}</style></head><body>
 <h1>eegnb reports: profile <code>{_esc(meta['profile'])}</code></h1>
 {verdict}
-<table><tr><th>report</th><th>status</th><th>duration</th><th>seeds</th><th>started</th><th>parameters</th></tr>
+<table><tr><th>report</th><th>status</th><th>duration</th><th>seeds</th><th>started</th><th>commit</th><th>parameters</th></tr>
 {''.join(rows)}</table>
 <h2>Run</h2>{table({k: meta[k] for k in ('commit', 'started', 'seconds', 'data_dirs')})}
 <h2>Machine</h2>{table(meta['machine'])}
@@ -298,7 +301,8 @@ pre{{max-height:300px;overflow:auto;font-size:85%}}</style></head><body>
 def run_reports(names: list[str] | None = None, profile: str = "demo", *, out_dir: str | Path | None = None,
                 overrides: dict | None = None, progress: bool = True) -> list[ReportRun]:
     """Run the `names` reports (default: every report of `profile`), then write `<out_dir>/index.html` and
-    `index.json`. Returns the runs; check `status` (the CLI exits non-zero when one failed)."""
+    `index.json`; reports of an earlier run in `out_dir` that were not re-run keep their rows (with their own commit
+    and time). Returns this run's reports; check `status` (the CLI exits non-zero when one failed)."""
     from tqdm.auto import tqdm
     names = list(names) if names else list_reports(profile)
     have = list_reports(profile)
@@ -310,13 +314,26 @@ def run_reports(names: list[str] | None = None, profile: str = "demo", *, out_di
     for n in tqdm(names, desc=f"reports ({profile})", disable=not progress):
         runs.append(run_report(n, profile, out_dir=out_dir, overrides=overrides, progress=progress))
     from eegnb.train.checkpoints import git_commit
+    listed = {r.name: r for r in _earlier_runs(out_dir, profile) if r.name not in names}
+    listed.update({r.name: r for r in runs})
+    listed = [listed[n] for n in sorted(listed)]
     meta = {"profile": profile, "commit": git_commit(repo_root()), "started": started, "seconds": round(time.time() - t0, 1),
-            "data_dirs": sorted({d for r in runs for d in r.parameters.get("data_dirs", [])}),
+            "data_dirs": sorted({d for r in listed for d in r.parameters.get("data_dirs", [])}),
             "machine": machine_info(), "libraries": library_versions(), "manifests": manifest_checksums(),
             "plotlyjs": plotly_asset_name()}
-    (out_dir / "index.html").write_text(index_html(runs, meta), encoding="utf-8")
-    (out_dir / "index.json").write_text(json.dumps({**meta, "reports": [asdict(r) for r in runs]}, indent=1, default=str))
+    (out_dir / "index.html").write_text(index_html(listed, meta), encoding="utf-8")
+    (out_dir / "index.json").write_text(json.dumps({**meta, "reports": [asdict(r) for r in listed]}, indent=1, default=str))
     return runs
+
+def _earlier_runs(out_dir: Path, profile: str) -> list[ReportRun]:
+    "The reports an earlier run listed in `out_dir/index.json` whose pages are still there."
+    p = Path(out_dir) / "index.json"
+    if not p.exists(): return []
+    try: old = json.loads(p.read_text())
+    except json.JSONDecodeError: return []
+    if old.get("profile") != profile: return []
+    keep = [r for r in old.get("reports", []) if r.get("html") and (Path(out_dir) / r["html"]).exists()]
+    return [ReportRun(**{k: v for k, v in r.items() if k in ReportRun.__dataclass_fields__}) for r in keep]
 
 # %% ../nbs/06_report.ipynb #c023
 BLINK_RESOURCE_ANNOTATION = 101845102

@@ -71,6 +71,9 @@ def test_failing_template_is_reported(tmp_path, monkeypatch):
     assert "the data are gone" in bad.error and (tmp_path / "html" / "bad.html").exists()
     index = (tmp_path / "html" / "index.html").read_text()
     assert "1 of 2 reports failed" in index and "the data are gone" in index
+    rp.run_reports(["good"], profile="demo", out_dir=tmp_path / "html", progress=False)     # re-run one: the other stays listed
+    index = json.loads((tmp_path / "html" / "index.json").read_text())
+    assert [(r["name"], r["status"]) for r in index["reports"]] == [("bad", "failed"), ("good", "ok")]
     (pdir / "good.yaml").write_text("y: 2\n")
     with pytest.raises(ValueError, match=r"parameters \['y'\] are not in the template"):
         rp.run_report("good", "demo", out_dir=tmp_path / "html")
