@@ -16,7 +16,7 @@ from .core import DataError, check_option
 from .data.manifest import data_dir as _data_dir, demo_dir, fetch, list_datasets, load_manifest, repo_root, verify
 
 # %% auto #0
-__all__ = ['FEATURE_SETS', 'datasets_table', 'prep_config', 'parse_overrides', 'build_parser', 'main']
+__all__ = ['FEATURE_SETS', 'RUNNERS', 'datasets_table', 'prep_config', 'parse_overrides', 'config_runner', 'build_parser', 'main']
 
 # %% ../nbs/07_cli.ipynb #c005
 def datasets_table(data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -152,7 +152,33 @@ def parse_overrides(items: list[str]) -> dict:
         out[k.strip()] = yaml.safe_load(v)
     return out
 
+RUNNERS = {"phases": None, "seizure": ("eegnb.train.seizure", "run_seizure_config"), "hms": ("eegnb.hms.train", "run_hms_config")}
+"`runner:` values of a training YAML: the multi-phase trainer (default), the seizure detectors, the HMS pipeline."
+
+def config_runner(path: str | Path) -> str:
+    "The `runner` a training config names (`phases` when it names none)."
+    import yaml
+    p = Path(path)
+    if not p.exists(): raise ValueError(f"no training config {p}")
+    raw = yaml.safe_load(p.read_text()) or {}
+    runner = raw.get("runner", "phases") if isinstance(raw, dict) else "phases"
+    check_option("runner", runner, list(RUNNERS))
+    return runner
+
 def _cmd_train(args) -> int:
+    import importlib
+    import json
+    runner = config_runner(args.config)
+    if runner != "phases":
+        if args.arm is not None: raise ValueError(f"--arm applies to multi-phase configs, not to 'runner: {runner}'.")
+        mod, fn = RUNNERS[runner]
+        stem = Path(args.config).stem
+        out = Path(args.out) if args.out else Path("~/.cache/eegnb/runs").expanduser() / f"{runner}-{stem}"
+        summary = getattr(importlib.import_module(mod), fn)(args.config, out, parse_overrides(args.set) or None)
+        small = {k: v for k, v in (summary or {}).items() if isinstance(v, (str, int, float, bool)) or v is None}
+        print(json.dumps(small, indent=1, default=str))
+        print(f"results: {out}")
+        return 0
     import pandas as pd
     from eegnb.train.run import ablation, load_config, run_experiment
     cfg = load_config(args.config, parse_overrides(args.set))
@@ -172,6 +198,13 @@ def _cmd_train(args) -> int:
             print(t.pivot_table(index=["task", "arm", "phase", "level", "n_groups"], columns="metric", values="result",
                                 aggfunc="first").to_string())
     print(f"scores: {root / 'scores.csv'}")
+    return 0
+
+def _cmd_predict(args) -> int:
+    from eegnb.hms.predict import predict_files
+    table = predict_files(args.model, args.files, args.out, fill_missing=args.fill_missing)
+    n_rec = table.record.nunique() if "record" in table else len(args.files)
+    print(f"wrote {args.out}: {len(table)} windows from {n_rec} recording(s)")
     return 0
 
 # %% ../nbs/07_cli.ipynb #c018
@@ -220,6 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a config value, e.g. trainer.devices=2 (repeatable)")
     tr.set_defaults(func=_cmd_train)
+    pd_ = sub.add_parser("predict", help="per-window class probabilities of recordings from a saved model checkpoint")
+    pd_.add_argument("--model", required=True, help="a checkpoint saved by a `runner: hms` training run")
+    pd_.add_argument("files", nargs="+", help="recordings in any format eegnb reads (EDF, HMS parquet, ...)")
+    pd_.add_argument("--out", required=True, help="the table to write: .csv or .parquet")
+    pd_.add_argument("--fill-missing", action="store_true",
+                     help="fill channels the model needs but a recording lacks (only if the model was trained with filling)")
+    pd_.set_defaults(func=_cmd_predict)
     return p
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,6 +271,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eegnb: error: {e}", file=sys.stderr)
         return 2
 
-# %% ../nbs/07_cli.ipynb #c021
+# %% ../nbs/07_cli.ipynb #c022
 if __name__ == "__main__" and "__file__" in globals():      # `python -m eegnb.cli`, not the notebook
     sys.exit(main())
