@@ -152,7 +152,8 @@ def parse_overrides(items: list[str]) -> dict:
         out[k.strip()] = yaml.safe_load(v)
     return out
 
-RUNNERS = {"phases": None, "seizure": ("eegnb.train.seizure", "run_seizure_config"), "hms": ("eegnb.hms.train", "run_hms_config")}
+RUNNERS = {"phases": None, "seizure": ("eegnb.train.seizure", "run_seizure_config", "seizure_report"),
+           "hms": ("eegnb.hms.train", "run_hms_config", None)}
 "`runner:` values of a training YAML: the multi-phase trainer (default), the seizure detectors, the HMS pipeline."
 
 def config_runner(path: str | Path) -> str:
@@ -171,12 +172,15 @@ def _cmd_train(args) -> int:
     runner = config_runner(args.config)
     if runner != "phases":
         if args.arm is not None: raise ValueError(f"--arm applies to multi-phase configs, not to 'runner: {runner}'.")
-        mod, fn = RUNNERS[runner]
+        mod, fn, report = RUNNERS[runner]
         stem = Path(args.config).stem
         out = Path(args.out) if args.out else Path("~/.cache/eegnb/runs").expanduser() / f"{runner}-{stem}"
-        summary = getattr(importlib.import_module(mod), fn)(args.config, out, parse_overrides(args.set) or None)
-        small = {k: v for k, v in (summary or {}).items() if isinstance(v, (str, int, float, bool)) or v is None}
-        print(json.dumps(small, indent=1, default=str))
+        module = importlib.import_module(mod)
+        summary = getattr(module, fn)(args.config, out, parse_overrides(args.set) or None)
+        if report: print(getattr(module, report)(summary))
+        else:
+            small = {k: v for k, v in (summary or {}).items() if isinstance(v, (str, int, float, bool)) or v is None}
+            print(json.dumps(small, indent=1, default=str))
         print(f"results: {out}")
         return 0
     import pandas as pd

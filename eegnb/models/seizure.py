@@ -133,6 +133,8 @@ class SeizureBlock(nn.Module):
                 real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         b, c, L, d = h.shape
         h = self.node_stream(h.reshape(b * c, L, d)).reshape(b, c, L, d)
+        if pairs.shape[1] == 0:                        # one electrode: no pairs, no graph; the node stream only
+            return h, e, h.new_zeros(b, L, 0)
         e_in = self.pair_features(h, pairs)
         e = e_in if e is None else e + e_in
         n_pairs, d_e = e.shape[1], e.shape[-1]
@@ -153,7 +155,9 @@ class SeizureDetector(EEGModel):
     `edge_expand`: Mamba sizes; `top_k`: partners per electrode in each step's graph; `lap_dim`: Laplacian
     eigenvectors; `lap_every`: steps between Laplacian recomputations; `lap_sign`: `"abs"` or `"flip"`; `dense`:
     `"sample"` (`forward_dense` -> `(batch, n_times)`) or `"step"` (-> `(batch, n_times // 16)`); `scale`: µV per
-    model unit before `asinh`. Tokens `(batch, n_times // 16, d_model)`; pooled: tokens max-pooled over time."""
+    model unit before `asinh`. Tokens `(batch, n_times // 16, d_model)`; pooled: tokens max-pooled over time.
+    With `n_chans=1` there are no electrode pairs: each block is the electrode BiMamba alone (no pair stream, no
+    graph); the pair-stream parameters exist but get no gradient."""
     stride = 16
     LARGE = dict(d_model=496, d_edge=64, depth=8, tcn_widths=(32, 64, 128, 256), d_state=16, expand=2,
                  edge_expand=2, top_k=6, lap_dim=8, dropout=0.1)
@@ -167,7 +171,7 @@ class SeizureDetector(EEGModel):
                  dense: str = "sample", dropout: float = 0.0, scale: float = 100.0, chunk_size: int | str | None = "auto"):
         super().__init__(n_chans=n_chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq, chs_info=chs_info,
                          input_window_seconds=input_window_seconds)
-        if self.n_chans < 2: raise ValueError(f"SeizureDetector needs at least 2 channels, got n_chans={self.n_chans}.")
+        if self.n_chans < 1: raise ValueError(f"SeizureDetector needs at least 1 channel, got n_chans={self.n_chans}.")
         if dense not in ("sample", "step"): raise ValueError(f"dense must be 'sample' or 'step', got {dense!r}.")
         if lap_sign not in ("abs", "flip"): raise ValueError(f"lap_sign must be 'abs' or 'flip', got {lap_sign!r}.")
         self._check_length(self.n_times)
