@@ -9,3 +9,6 @@ __all__ = []
 from .seizure import (DEFAULT_THRESHOLDS, OPERATING_POINT_COLUMNS, SCORING_METHODS, SECONDS_PER_DAY, SZCORE_FS, PostProcessing,
                                 SzCoreParameters, moving_average, operating_points, probabilities_to_events,
                                 score_events, score_recordings)
+from .calibration import TemperatureScaler, expected_calibration_error, fit_temperature, reliability_table
+from .crosssite import (best_threshold, binary_metrics, channelwise_table, cross_site_figure, cross_site_scores,
+                                  reliability_figure, site_zscore)

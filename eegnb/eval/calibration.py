@@ -76,7 +76,7 @@ class TemperatureScaler:
             loss.backward()
             return loss
         opt.step(closure)
-        self.temperature = float(log_t.exp().clamp(1e-2, 1e2))
+        self.temperature = float(log_t.detach().exp().clamp(1e-2, 1e2))
         return self
 
     def transform(self, logits) -> np.ndarray:

@@ -129,7 +129,7 @@ def hms_spectrogram(x: np.ndarray, sfreq: float, ch_names: Sequence[str], *, out
     pairs = [p for name in HMS_CHAIN_NAMES for p in HMS_CHAINS[name]]
     d = np.stack([x[:, rows[a]] - x[:, rows[c]] for a, c in pairs], axis=1)            # (n, 16, n_times)
     nperseg = min(x.shape[-1], int(round(nperseg_s * sfreq)))
-    hop = max(1, (x.shape[-1] - nperseg) // max(1, n_frames - 1))
+    hop = max(1, min(nperseg, (x.shape[-1] - nperseg) // max(1, n_frames - 1)))   # few frames: adjacent, never gaps
     freqs, times, S = stft_spectrogram(d, sfreq, nperseg=nperseg, noverlap=nperseg - hop, log=False)
     if freqs[-1] < HMS_FMAX: raise ValueError(f"sfreq={sfreq} Hz does not reach {HMS_FMAX} Hz.")
     S = S.reshape(len(d), 4, 4, len(freqs), len(times)).mean(2)                        # chain means, linear power

@@ -152,6 +152,7 @@ def register_model(name: str, *, family: str, pretrain: str | None = None, descr
 
 def _load_all() -> None:
     import eegnb.models  # noqa: F401  (importing the package registers every model)
+    import eegnb.hms.models  # noqa: F401  (the HMS models live with their task; imported here to avoid a cycle)
 
 def create_model(name: str, **kwargs) -> EEGModel:
     "Build the registered model `name` with braindecode-style keyword arguments."
