@@ -345,7 +345,7 @@ class Experiment:
         aux_cols = [k for k, w in phase.aux.items() if w] if phase.kind == "pretrain" else []
         condition = phase.options.get("condition") if phase.kind == "contrastive" else None
         dh = data_index_hash(self.index, rows, self.store.config_hash)
-        key = self._key(chain, phase, dh)
+        key = self._key(chain + [link], phase, dh)          # link: the key of the phase it starts from
         ps, d = self.phase_store, self.phase_store.dir(phase.name, key)
         status = ps.status(phase.name, key)
         if status == "done":
@@ -435,7 +435,7 @@ class Experiment:
         y, subj = full.y[rows], full.subject[rows]
         folds = subject_folds(subj, y, n_splits=task.n_splits, seed=self.cfg.seed, val=task.val)
         dh = data_index_hash(self.index, rows, self.store.config_hash)
-        key = self._key(chain, phase, dh + task.name + task.label)
+        key = self._key(chain + [link], phase, dh + task.name + task.label)
         name = f"{phase.name}-{task.name}"
         out = []
         self._say(f"{phase.name} ({phase.kind}) on {task.name}: {len(rows)} windows, {len(np.unique(subj))} subjects, "
