@@ -25,8 +25,8 @@ from .data.manifest import demo_dir, manifests_dir, repo_root
 __all__ = ['PLOTLYJS_ENV', 'PROFILES', 'LIBRARIES', 'BLINK_RESOURCE_ANNOTATION', 'show', 'plotly_asset_name',
            'write_plotly_asset', 'remote_assets', 'strip_remote_scripts', 'add_head_script', 'ci_table', 'reports_dir',
            'templates_dir', 'params_dir', 'list_reports', 'shared_data_dir', 'report_parameters', 'template_parameters',
-           'library_versions', 'manifest_checksums', 'machine_info', 'ReportRun', 'notebook_to_html', 'run_report',
-           'index_html', 'run_reports', 'chromium_path', 'check_offline_html']
+           'library_versions', 'manifest_checksums', 'machine_info', 'ReportRun', 'share_head_styles',
+           'notebook_to_html', 'run_report', 'index_html', 'run_reports', 'chromium_path', 'check_offline_html']
 
 # %% ../nbs/06_report.ipynb #c005
 PLOTLYJS_ENV = "EEGNB_PLOTLYJS"
@@ -197,9 +197,28 @@ class ReportRun:
     started: str = ""
     commit: str | None = None
 
+_HEAD_STYLE = re.compile(r"<style\b[^>]*>.*?</style>", re.S | re.I)
+
+def share_head_styles(html: str, assets_dir: str | Path) -> str:
+    """Move the `<style>` blocks of the page's `<head>` (nbconvert's ~300 kB of theme CSS, the same on every page) into
+    one `assets/report-<hash>.css` beside the pages, linked from the head. Styles in the body (tables) stay."""
+    import hashlib
+    m = re.search(r"<head[^>]*>(.*?)</head>", html, re.S | re.I)
+    if m is None: return html
+    head = m.group(1)
+    css = "\n".join(re.sub(r"^<style\b[^>]*>|</style>$", "", b.strip(), flags=re.I) for b in _HEAD_STYLE.findall(head))
+    if not css: return html
+    name = f"report-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
+    path = Path(assets_dir) / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True); path.write_text(css, encoding="utf-8")
+    head = _HEAD_STYLE.sub("", head) + f'<link rel="stylesheet" href="assets/{name}">'
+    return html[:m.start(1)] + head + html[m.end(1):]
+
 def notebook_to_html(executed: str | Path, out_html: str | Path, *, asset: str | None = None) -> Path:
     """Export an executed notebook to `out_html` without code cells or stderr streams (progress bars and warnings
-    belong in the log); `asset` is the relative path of plotly.js added to the page's head."""
+    belong in the log); `asset` is the relative path of plotly.js added to the page's head. With `asset`, the theme
+    CSS also becomes one shared file in the same `assets/` folder (`share_head_styles`)."""
     import nbformat
     from nbconvert import HTMLExporter
     nb = nbformat.read(str(executed), as_version=4)
@@ -213,11 +232,13 @@ def notebook_to_html(executed: str | Path, out_html: str | Path, *, asset: str |
                  Path(executed).stem)
     page, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     page = strip_remote_scripts(page)
-    if asset: page = add_head_script(page, asset)
+    out_html = Path(out_html)
+    if asset:
+        page = add_head_script(page, asset)
+        page = share_head_styles(page, out_html.parent / "assets")
     remote = remote_assets(page)
     if remote:
         raise RuntimeError(f"{Path(executed).name}: the rendered page loads {remote[:3]} from the network; it must work offline.")
-    out_html = Path(out_html)
     out_html.write_text(page, encoding="utf-8")
     return out_html
 
@@ -262,7 +283,7 @@ def run_report(name: str, profile: str = "demo", *, out_dir: str | Path | None =
     return ReportRun(name, profile, status, html and html.name, round(time.time() - t0, 1), params, error, started,
                      git_commit(repo_root()))
 
-# %% ../nbs/06_report.ipynb #c021
+# %% ../nbs/06_report.ipynb #c022
 def _esc(x) -> str: return html_lib.escape(str(x))
 
 def index_html(runs: list[ReportRun], meta: dict) -> str:
@@ -335,7 +356,7 @@ def _earlier_runs(out_dir: Path, profile: str) -> list[ReportRun]:
     keep = [r for r in old.get("reports", []) if r.get("html") and (Path(out_dir) / r["html"]).exists()]
     return [ReportRun(**{k: v for k, v in r.items() if k in ReportRun.__dataclass_fields__}) for r in keep]
 
-# %% ../nbs/06_report.ipynb #c023
+# %% ../nbs/06_report.ipynb #c024
 BLINK_RESOURCE_ANNOTATION = 101845102
 "Chromium's traffic-annotation id for requests a web page makes (`blink_resource_loader`)."
 
