@@ -196,11 +196,9 @@ def _cmd_train(args) -> int:
     root.mkdir(parents=True, exist_ok=True)
     scores.to_csv(root / "scores.csv", index=False)
     if len(scores):
-        t = scores[scores.metric.isin(["balanced_accuracy", "auroc"])]
-        t = t.assign(result=[f"{v:.3f} [{a:.3f}, {b:.3f}]" for v, a, b in zip(t.value, t.ci_low, t.ci_high)])
+        from eegnb.report import ci_table
         with pd.option_context("display.width", 200, "display.max_colwidth", 40):
-            print(t.pivot_table(index=["task", "arm", "phase", "level", "n_groups"], columns="metric", values="result",
-                                aggfunc="first").to_string())
+            print(ci_table(scores, ["task", "arm", "phase", "level", "n_groups"], ["balanced_accuracy", "auroc"], digits=3).to_string())
     print(f"scores: {root / 'scores.csv'}")
     return 0
 
