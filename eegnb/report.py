@@ -215,17 +215,25 @@ def share_head_styles(html: str, assets_dir: str | Path) -> str:
     head = _HEAD_STYLE.sub("", head) + f'<link rel="stylesheet" href="assets/{name}">'
     return html[:m.start(1)] + head + html[m.end(1):]
 
+_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}"""
+"nbconvert's lab template without its CDN loaders (require.js, MathJax and its config, mermaid): report pages use none."
+
 def notebook_to_html(executed: str | Path, out_html: str | Path, *, asset: str | None = None) -> Path:
     """Export an executed notebook to `out_html` without code cells or stderr streams (progress bars and warnings
     belong in the log); `asset` is the relative path of plotly.js added to the page's head. With `asset`, the theme
     CSS also becomes one shared file in the same `assets/` folder (`share_head_styles`)."""
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
     nb = nbformat.read(str(executed), as_version=4)
     for cell in nb.cells:
         if cell.get("outputs"):
             cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    exporter = HTMLExporter(template_name="lab")
+    exporter = HTMLExporter(template_name="lab", extra_loaders=[jinja2.DictLoader({"eegnb_report.html.j2": _OFFLINE_TEMPLATE})],
+                            template_file="eegnb_report.html.j2")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
     title = next((c.source.lstrip("# ").splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.strip()),
@@ -283,7 +291,7 @@ def run_report(name: str, profile: str = "demo", *, out_dir: str | Path | None =
     return ReportRun(name, profile, status, html and html.name, round(time.time() - t0, 1), params, error, started,
                      git_commit(repo_root()))
 
-# %% ../nbs/06_report.ipynb #c022
+# %% ../nbs/06_report.ipynb #c023
 def _esc(x) -> str: return html_lib.escape(str(x))
 
 def index_html(runs: list[ReportRun], meta: dict) -> str:
@@ -356,7 +364,7 @@ def _earlier_runs(out_dir: Path, profile: str) -> list[ReportRun]:
     keep = [r for r in old.get("reports", []) if r.get("html") and (Path(out_dir) / r["html"]).exists()]
     return [ReportRun(**{k: v for k, v in r.items() if k in ReportRun.__dataclass_fields__}) for r in keep]
 
-# %% ../nbs/06_report.ipynb #c024
+# %% ../nbs/06_report.ipynb #c025
 BLINK_RESOURCE_ANNOTATION = 101845102
 "Chromium's traffic-annotation id for requests a web page makes (`blink_resource_loader`)."
 
