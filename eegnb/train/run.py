@@ -528,14 +528,15 @@ def _task_scores(oof: pd.DataFrame, task: TaskConfig, phase: PhaseConfig, n_boot
     return pd.concat(parts, ignore_index=True).assign(task=task.name, phase=phase.name, kind=phase.kind)
 
 def run_experiment(config: TrainConfig | str | Path | dict, *, arm: str | None = None, out_dir: str | Path | None = None,
-                   overrides: dict | None = None, n_boot: int = 1000) -> ExperimentResult:
+                   overrides: dict | None = None, n_boot: int = 1000, log: bool = True) -> ExperimentResult:
     """Run a config's phases (every phase in order, or those of `arm`; see `Experiment`) and return its scores
-    (`n_boot` bootstrap resamples of subjects for the intervals). Finished phases are loaded, interrupted ones resumed."""
+    (`n_boot` bootstrap resamples of subjects for the intervals). Finished phases are loaded, interrupted ones resumed.
+    `log=False` silences the per-phase progress lines (reports keep them out of the page)."""
     cfg = config if isinstance(config, TrainConfig) else load_config(config, overrides)
     if arm is not None:
         check_option("arm", arm, sorted(cfg.arms))
         cfg = _arm_config(cfg, cfg.arms[arm])
-    return Experiment(cfg, out_dir=out_dir, n_boot=n_boot).run()
+    return Experiment(cfg, out_dir=out_dir, n_boot=n_boot, log=log).run()
 
 def _arm_config(cfg: TrainConfig, keep: list[str]) -> TrainConfig:
     sub = copy.deepcopy(cfg)
@@ -557,7 +558,7 @@ def ensure_store(path: str | Path, datasets: list[str], config: dict | None = No
 
 # %% ../../nbs/64_train.run.ipynb #c011
 def ablation(config: TrainConfig | str | Path | dict, arms: dict[str, list[str]] | None = None, *, out_dir: str | Path | None = None,
-             overrides: dict | None = None, n_boot: int = 1000) -> tuple[pd.DataFrame, dict[str, ExperimentResult]]:
+             overrides: dict | None = None, n_boot: int = 1000, log: bool = True) -> tuple[pd.DataFrame, dict[str, ExperimentResult]]:
     """Run `config` once per arm (`arms`, default the config's), keeping only the arm's phases (in the config's order);
     phases shared between arms (same settings, same upstream chain) are trained once. Returns all scores with an
     `arm` column, and each arm's `ExperimentResult`."""
@@ -569,6 +570,6 @@ def ablation(config: TrainConfig | str | Path | dict, arms: dict[str, list[str]]
     for arm, keep in arms.items():
         bad = sorted(set(keep) - set(names))
         if bad: raise ValueError(f"arm {arm!r} names phases {bad} that the config does not have ({names}).")
-        results[arm] = Experiment(_arm_config(cfg, keep), out_dir=out_dir, n_boot=n_boot).run()
+        results[arm] = Experiment(_arm_config(cfg, keep), out_dir=out_dir, n_boot=n_boot, log=log).run()
     scores = pd.concat([r.scores.assign(arm=a) for a, r in results.items() if len(r.scores)], ignore_index=True)
     return scores, results
