@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .config import config_runner, load_config, parse_overrides
 from .core import DataError, check_option
 from .data.manifest import data_dir as _data_dir, demo_dir, fetch, list_datasets, load_manifest, repo_root, verify
 
 # %% auto #0
-__all__ = ['FEATURE_SETS', 'RUNNERS', 'datasets_table', 'prep_config', 'parse_overrides', 'config_runner', 'build_parser', 'main']
+__all__ = ['FEATURE_SETS', 'RUNNERS', 'datasets_table', 'prep_config', 'build_parser', 'main']
 
 # %% ../nbs/07_cli.ipynb #c005
 def datasets_table(data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -142,41 +143,24 @@ def _cmd_features(args) -> int:
     return 0
 
 # %% ../nbs/07_cli.ipynb #c017
-def parse_overrides(items: list[str]) -> dict:
-    "`['a.b=1', 'c=[x, y]']` -> `{'a.b': 1, 'c': ['x', 'y']}` (values parsed as YAML)."
-    import yaml
-    out = {}
-    for it in items:
-        if "=" not in it: raise ValueError(f"--set needs KEY=VALUE, got {it!r}.")
-        k, v = it.split("=", 1)
-        out[k.strip()] = yaml.safe_load(v)
-    return out
-
 RUNNERS = {"phases": None, "seizure": ("eegnb.train.seizure", "run_seizure_config", "seizure_report"),
            "hms": ("eegnb.hms.train", "run_hms_config", None)}
 "`runner:` values of a training YAML: the multi-phase trainer (default), the seizure detectors, the HMS pipeline."
-
-def config_runner(path: str | Path) -> str:
-    "The `runner` a training config names (`phases` when it names none)."
-    import yaml
-    p = Path(path)
-    if not p.exists(): raise ValueError(f"no training config {p}")
-    raw = yaml.safe_load(p.read_text()) or {}
-    runner = raw.get("runner", "phases") if isinstance(raw, dict) else "phases"
-    check_option("runner", runner, list(RUNNERS))
-    return runner
 
 def _cmd_train(args) -> int:
     import importlib
     import json
     runner = config_runner(args.config)
+    for mod in {m for m, *_ in filter(None, RUNNERS.values())} | {"eegnb.train.run"}:
+        importlib.import_module(mod)                      # registers each runner's config schema
+    cfg = load_config(args.config, parse_overrides(args.set))   # validated once, whatever the runner
     if runner != "phases":
         if args.arm is not None: raise ValueError(f"--arm applies to multi-phase configs, not to 'runner: {runner}'.")
         mod, fn, report = RUNNERS[runner]
         stem = Path(args.config).stem
         out = Path(args.out) if args.out else Path("~/.cache/eegnb/runs").expanduser() / f"{runner}-{stem}"
         module = importlib.import_module(mod)
-        summary = getattr(module, fn)(args.config, out, parse_overrides(args.set) or None)
+        summary = getattr(module, fn)(cfg, out)
         if report: print(getattr(module, report)(summary))
         else:
             small = {k: v for k, v in (summary or {}).items() if isinstance(v, (str, int, float, bool)) or v is None}
@@ -184,8 +168,7 @@ def _cmd_train(args) -> int:
         print(f"results: {out}")
         return 0
     import pandas as pd
-    from eegnb.train.run import ablation, load_config, run_experiment
-    cfg = load_config(args.config, parse_overrides(args.set))
+    from eegnb.train.run import ablation, run_experiment
     if args.arm is not None or not cfg.arms:
         res = run_experiment(cfg, arm=args.arm, out_dir=args.out)
         scores = res.scores.assign(arm=args.arm or "all")
@@ -269,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataError, ValueError) as e:
+    except (DataError, ValueError, FileNotFoundError) as e:
         print(f"eegnb: error: {e}", file=sys.stderr)
         return 2
 

@@ -5,18 +5,20 @@
 # %% ../../nbs/94_hms.train.ipynb #c002
 from __future__ import annotations
 
-import copy
 import json
 import os
 import time
 import warnings
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from pydantic import model_validator
 
+from ..config import ConfigModel, load_config, register_schema
 from ..core import DataError
 from ..data.annotations import HMS_CLASSES
 from ..eval.calibration import TemperatureScaler
@@ -26,8 +28,8 @@ from .metrics import hms_scores
 from ..preprocess.channels import DOUBLE_BANANA
 
 # %% auto #0
-__all__ = ['DEFAULT_CONFIG', 'train_two_stage', 'predict_logits', 'cross_fit', 'fit_ensemble', 'ensemble_predict',
-           'cross_fitted_ensemble', 'load_task', 'run_hms_config']
+__all__ = ['train_two_stage', 'predict_logits', 'cross_fit', 'fit_ensemble', 'ensemble_predict', 'cross_fitted_ensemble',
+           'HMSMember', 'HMSImage', 'HMSTrain', 'HMSConfig', 'load_hms_config', 'load_task', 'run_hms_config']
 
 # %% ../../nbs/94_hms.train.ipynb #c003
 def _batches(n, batch_size, rng):
@@ -131,23 +133,69 @@ def cross_fitted_ensemble(member_logits: list[np.ndarray], Y: np.ndarray, folds)
     return out, fits
 
 # %% ../../nbs/94_hms.train.ipynb #c010
-def _deep_update(base: dict, upd: dict | None) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in (upd or {}).items():
-        node, keys = out, k.split(".")
-        for kk in keys[:-1]: node = node.setdefault(kk, {})
-        if isinstance(v, dict) and isinstance(node.get(keys[-1]), dict): node[keys[-1]] = _deep_update(node[keys[-1]], v)
-        else: node[keys[-1]] = v
-    return out
+class HMSMember(ConfigModel):
+    "One ensemble member: a registered HMS `model` reading `raw` chains or the `image` spectrogram, with `kwargs`."
+    model: str
+    input: Literal["raw", "image"]
+    kwargs: dict[str, Any] = {}
 
-DEFAULT_CONFIG = {"runner": "hms", "task": "hms", "subdir": "hms", "data_dir": None, "group": "patient_id",
-                  "n_folds": 5, "seed": 0, "sfreq": 200.0, "window_s": 50.0, "band": [0.5, 20.0], "min_votes": MANY_VOTERS,
-                  "image": {"source": "eegnb", "n_frames": 300, "n_freqs": 100},
-                  "members": [{"model": "hms_resnet_gru", "input": "raw", "kwargs": {}},
-                              {"model": "hms_spectrogram_cnn", "input": "image", "kwargs": {}}],
-                  "train": {"epochs": [10, 5], "lr": 3e-3, "batch_size": 16, "augment": {"mixup_alpha": 0.0}},
-                  "baseline": True, "n_boot": 300, "export": False, "max_rows": None}
-"Settings `run_hms_config` starts from; a YAML overrides any of them."
+class HMSImage(ConfigModel):
+    "The spectrogram input: Kaggle's own (`kaggle`) or eegnb's from the chains (`eegnb`), `n_freqs` x `n_frames`."
+    source: Literal["eegnb", "kaggle"] = "eegnb"
+    n_frames: int = 300
+    n_freqs: int = 100
+
+class HMSTrain(ConfigModel):
+    "Two-stage training (`train_two_stage`): `epochs` (stage 1, stage 2), AdamW `lr`, `batch_size`, `augment` options."
+    epochs: tuple[int, int] = (10, 5)
+    lr: float = 3e-3
+    batch_size: int = 16
+    augment: dict[str, Any] | None = {"mixup_alpha": 0.0}
+
+@register_schema("hms")
+class HMSConfig(ConfigModel):
+    """A `runner: hms` config (see the table above). `task: hms`: the Kaggle layout under `data_dir/subdir`;
+    `task: store`: `dataset` through `eegnb.store.prepare`, labels from the index column `label_column` (mapped by
+    `label_map`, else `label_default`) into `classes`. `group`: the column folds never split. `max_rows`: a cap for
+    quick tests."""
+    runner: Literal["hms"] = "hms"
+    name: str | None = None
+    task: Literal["hms", "store"] = "hms"
+    subdir: str = "hms"
+    data_dir: str | None = None
+    group: str = "patient_id"
+    n_folds: int = 5
+    seed: int = 0
+    sfreq: float = 200.0
+    window_s: float = 50.0
+    band: tuple[float, float] = (0.5, 20.0)
+    min_votes: int = MANY_VOTERS
+    image: HMSImage = HMSImage()
+    members: list[HMSMember] = [HMSMember(model="hms_resnet_gru", input="raw"),
+                                HMSMember(model="hms_spectrogram_cnn", input="image")]
+    train: HMSTrain = HMSTrain()
+    baseline: bool = True
+    n_boot: int = 300
+    export: bool = False
+    max_rows: int | None = None
+    dataset: str | None = None
+    label_column: str = "label"
+    classes: list[str] | None = None
+    label_map: dict[str, str] | None = None
+    label_default: str | None = None
+    store_dir: str | None = None
+
+    @model_validator(mode="after")
+    def _store_task(self) -> HMSConfig:
+        if self.task == "store" and not (self.dataset and self.classes):
+            raise ValueError("`task: store` needs `dataset` and `classes`.")
+        if not self.members: raise ValueError("no members to train.")
+        return self
+
+def load_hms_config(config: dict | str | Path | HMSConfig, overrides: dict | None = None) -> dict:
+    """The validated config (a dict, a YAML path or an `HMSConfig`) with `overrides` (dotted keys or nested mappings)
+    applied, as a plain dict of every setting (defaults filled in)."""
+    return load_config(config, overrides, schema=HMSConfig).model_dump()
 
 def _data_dir(cfg) -> Path:
     d = cfg.get("data_dir") or os.environ.get("EEGNB_SHARED_DATA") or os.environ.get("EEGNB_DATA")
@@ -252,10 +300,7 @@ def run_hms_config(config: dict | str | Path, out_dir: str | Path, overrides: di
     from eegnb.models import create_model
     import eegnb.hms.models  # noqa: F401  (registers the HMS models)
     t0 = time.time()
-    if isinstance(config, (str, Path)):
-        config = yaml.safe_load(Path(config).read_text())
-    cfg = _deep_update(DEFAULT_CONFIG, _deep_update(config, overrides))
-    if cfg.get("runner", "hms") != "hms": raise ValueError(f"run_hms_config runs 'runner: hms' configs, got {cfg['runner']!r}.")
+    cfg = load_hms_config(config, overrides)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     data = load_task(cfg)
     sfreq = float(data.get("sfreq", cfg["sfreq"]))
@@ -303,7 +348,7 @@ def run_hms_config(config: dict | str | Path, out_dir: str | Path, overrides: di
         final.append({**m, "model_obj": model, "weight": fit["weights"][i]})
     ckpt = save_checkpoint(out / "model.pt", final, classes=classes, temperature=fit["temperature"], sfreq=sfreq,
                            window_s=float(cfg["window_s"]), band=cfg["band"], pairs=data["pairs"], ch_names=data["ch_names"],
-                           image=cfg["image"], task=cfg.get("name", cfg["task"]))
+                           image=cfg["image"], task=cfg["name"] or cfg["task"])
     summary = {"name": cfg.get("name"), "task": cfg["task"], "n_samples": int(len(Y)), "n_groups": int(len(set(groups))),
                "group": cfg["group"], "n_folds": int(len(set(folds))), "classes": classes,
                "members": [m["name"] for m in members], "dropped_members": dropped, "weights": fit["weights"],

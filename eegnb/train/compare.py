@@ -57,7 +57,6 @@ def same_fold_baselines(predictions: pd.DataFrame, store, task, *, models: Seque
     """Feature baselines on the folds of a deep model's out-of-fold `predictions` (from `ExperimentResult.predictions`:
     columns row, fold, y, subject_id, record; `row` indexes the window `store`). Scores as `eegnb.train.run` reports
     them (window and `task.level`), with `arm = "features: <model>"`."""
-    from eegnb.train.run import PhaseConfig, _task_scores
     rows = predictions.row.to_numpy()
     keys = store.index.key.iloc[rows].unique()
     X = store.read(rows)
@@ -74,7 +73,7 @@ def same_fold_baselines(predictions: pd.DataFrame, store, task, *, models: Seque
             proba[te] = m.predict_proba(feats[te])[:, [list(m.classes_).index(c) for c in classes]]
         for c, cls in enumerate(classes): oof[f"proba_{cls}"] = proba[:, c]
         oof["pred"] = np.asarray(classes, dtype=object)[proba.argmax(1)]
-        out.append(_task_scores(oof, task, PhaseConfig(name=name, kind="probe"), n_boot=n_boot).assign(arm=f"features: {name}"))
+        out.append(task.score(oof, n_boot=n_boot).assign(task=task.name, phase=name, kind="probe", arm=f"features: {name}"))
     return pd.concat(out, ignore_index=True)
 
 # %% ../../nbs/67_train.compare.ipynb #c010

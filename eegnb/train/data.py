@@ -35,10 +35,12 @@ class TrainWindows(Dataset):
     """Windows `rows` of a store as batch dicts for `eegnb.train` (see the table above).
 
     `label`: the class column (None: every `y` is -1); `classes`: its class order (default: the whole store's).
+    `targets`: per-window targets for every row of the store `(n_store,)` int64 (-1: none), as a `Task` gives them,
+    instead of `label` (`classes` then names them).
     `aux`: index columns served as auxiliary targets (categorical -> classes, numeric -> regression).
     `transform(x, generator) -> x`: applied to the batch tensor `(batch, n_chans, n_times)` (augmentation)."""
     def __init__(self, store: WindowStore | str, rows: Sequence[int] | None = None, *, label: str | None = None,
-                 classes: Sequence | None = None, aux: Sequence[str] = (),
+                 classes: Sequence | None = None, aux: Sequence[str] = (), targets: np.ndarray | None = None,
                  transform: Callable[[torch.Tensor, torch.Generator | None], torch.Tensor] | None = None):
         self.store = store if isinstance(store, WindowStore) else open_store(store)
         index = self.store.index.reset_index(drop=True)
@@ -50,7 +52,13 @@ class TrainWindows(Dataset):
             if col not in index:
                 raise ValueError(f"the store's index has no column {col!r}; columns: {sorted(index.columns)}.")
         self.label, self.transform, self.generator = label, transform, None
-        self.y, self.classes = (_targets(index[label], classes) if label else (np.full(n, -1, np.int64), []))
+        if targets is not None:
+            if label: raise ValueError("give `label` or `targets`, not both.")
+            targets = np.asarray(targets, dtype=np.int64)
+            if targets.shape != (n,): raise ValueError(f"targets must have one value per store window ({n},), got {targets.shape}.")
+            self.y, self.classes = targets, list(classes or [])
+        else:
+            self.y, self.classes = (_targets(index[label], classes) if label else (np.full(n, -1, np.int64), []))
         self.aux, self.aux_classes = {}, {}
         for col in aux:
             self.aux[col], self.aux_classes[col] = _targets(index[col], None)

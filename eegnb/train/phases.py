@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ import torch.nn.functional as F
 from lightning.pytorch import Callback, LightningModule
 from torch import nn
 
+from ..config import ConfigModel
 from ..models.base import EEGModel, PretrainObjective
 from .data import EEGAugment, TrainWindows, montage_loader
 
@@ -25,8 +25,7 @@ __all__ = ['OptimConfig', 'warmup_cosine', 'param_groups', 'model_inputs', 'Phas
            'contrastive_positives', 'ContrastiveTask', 'FinetuneTask', 'embed', 'predict', 'probe_score', 'LinearProbe']
 
 # %% ../../nbs/62_train.phases.ipynb #c005
-@dataclass
-class OptimConfig:
+class OptimConfig(ConfigModel):
     """AdamW with warm-up + cosine. `warmup`: fraction of the run's optimiser steps; `min_lr`: final fraction of
     `lr`; `layer_decay`: learning rate of layer group `i` of `n` is `lr * layer_decay ** (n - 1 - i)` (None: flat)."""
     lr: float = 1e-3
@@ -194,11 +193,12 @@ class ContrastiveTask(PhaseModule):
 
 # %% ../../nbs/62_train.phases.ipynb #c017
 class FinetuneTask(PhaseModule):
-    "Phase 3: supervised fine-tuning of `model` (an `EEGModel` with a head for the task's classes)."
+    """Phase 3: supervised fine-tuning of `model` (an `EEGModel` with a head for the task's classes). `loss(logits,
+    y, class_weights)`: the task's loss (default: class-weighted cross-entropy over windows with `y >= 0`)."""
     def __init__(self, model: EEGModel, optim: OptimConfig | dict | None = None, *, freeze_epochs: int = 0,
-                 class_weights: Sequence[float] | None = None):
+                 class_weights: Sequence[float] | None = None, loss: Callable | None = None):
         super().__init__(optim)
-        self.model, self.freeze_epochs = model, int(freeze_epochs)
+        self.model, self.freeze_epochs, self.loss_fn = model, int(freeze_epochs), loss
         self._freezable = True
         w = None if class_weights is None else torch.as_tensor(class_weights, dtype=torch.float32)
         self.register_buffer("class_weights", w if w is not None else torch.ones(0), persistent=False)
@@ -220,8 +220,9 @@ class FinetuneTask(PhaseModule):
     def forward(self, batch: dict) -> torch.Tensor: return self.model(**model_inputs(self.model, batch))
 
     def _ce(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        keep = y >= 0
         w = self.class_weights if self.class_weights.numel() else None
+        if self.loss_fn is not None: return self.loss_fn(logits, y, w)
+        keep = y >= 0
         return F.cross_entropy(logits[keep].float(), y[keep], weight=w)
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
@@ -262,10 +263,12 @@ def embed(encoder: EEGModel, dataset: TrainWindows, batch_size: int = 64, device
     return _over_windows(encoder, dataset, lambda b: encoder.forward_features(**model_inputs(encoder, b))["pooled"],
                          batch_size, device)
 
-def predict(model: EEGModel, dataset: TrainWindows, batch_size: int = 64, device: str | torch.device | None = None
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "Class probabilities `(n, n_outputs)`, labels `(n,)` and store rows `(n,)` of every window of `dataset`."
-    return _over_windows(model, dataset, lambda b: model(**model_inputs(model, b)).float().softmax(1), batch_size, device)
+def predict(model: EEGModel, dataset: TrainWindows, batch_size: int = 64, device: str | torch.device | None = None,
+            output: Callable[[torch.Tensor], torch.Tensor] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Class probabilities `(n, n_outputs)`, labels `(n,)` and store rows `(n,)` of every window of `dataset`;
+    `output(logits)` makes the probabilities (default: softmax; a `Task` passes its `proba`)."""
+    out = output or (lambda z: z.float().softmax(1))
+    return _over_windows(model, dataset, lambda b: out(model(**model_inputs(model, b))), batch_size, device)
 
 def probe_score(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], C: float = 1.0) -> float:
     "Balanced accuracy on `test` of a standardised, class-balanced logistic regression fitted on `train` (X, y)."

@@ -10,35 +10,41 @@ import json
 import logging
 import os
 import time
+import typing
 import warnings
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import torch
 
+from pydantic import SerializeAsAny, field_validator, model_validator
+
+from ..config import ConfigModel, load_config as load_any_config, register_schema
 from ..core import check_option
-from ..evaluate import aggregate, score
-from ..loaders import label_classes, subject_split
+from ..loaders import subject_split
 from ..models.base import EEGModel, chs_info_from_names, create_model, create_objective
 from ..preprocess.channels import STANDARD_1020
 from ..store import WindowStore, open_store
+from .compare import ablation_figure
 from .checkpoints import PhaseStore, data_index_hash, stable_hash
 from .data import EEGAugment, TrainWindows, montage_loader, subject_folds
+from .task import Task, task_from_config
 from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, PretrainTask, embed,
                                 predict, probe_score)
 
 # %% auto #0
-__all__ = ['PHASE_KINDS', 'TRAINER_DEFAULTS', 'PhaseConfig', 'TaskConfig', 'TrainConfig', 'load_config', 'with_epochs',
-           'make_trainer', 'ExperimentResult', 'Experiment', 'run_experiment', 'ensure_store', 'ablation']
+__all__ = ['PhaseKind', 'PHASE_KINDS', 'TRAINER_DEFAULTS', 'PhaseConfig', 'TrainerConfig', 'TrainConfig', 'load_config',
+           'with_epochs', 'make_trainer', 'ExperimentResult', 'Experiment', 'run_experiment', 'ensure_store',
+           'ablation']
 
 # %% ../../nbs/64_train.run.ipynb #c005
-PHASE_KINDS = ("pretrain", "contrastive", "finetune", "probe")
+PhaseKind = Literal["pretrain", "contrastive", "finetune", "probe"]
+PHASE_KINDS = typing.get_args(PhaseKind)
 
-@dataclass
-class PhaseConfig:
+class PhaseConfig(ConfigModel):
     """One phase. `kind`: pretrain | contrastive | finetune | probe. `init`: where its weights come from:
     "previous" (the last pretrain/contrastive phase before it, or a fresh model if none), "scratch", or the name of an
     earlier phase. `objective`/`options`: the pretraining objective (default: the model's own) and its options;
@@ -50,60 +56,74 @@ class PhaseConfig:
     a registered head model built from the encoder (`<cls>.from_encoder(encoder, n_outputs)`, e.g.
     "signal_jepa_contextual") instead of a linear head."""
     name: str
-    kind: str
+    kind: PhaseKind
     epochs: int = 5
     batch_size: int = 32
-    optim: dict = field(default_factory=dict)
+    optim: OptimConfig = OptimConfig()
     objective: str | None = None
-    options: dict = field(default_factory=dict)
-    aux: dict = field(default_factory=dict)
+    options: dict[str, Any] = {}
+    aux: dict[str, float] = {}
     init: str = "previous"
     freeze_epochs: int = 0
     probe: bool = True
     head: str | None = None
-    def __post_init__(self):
-        check_option("phase kind", self.kind, list(PHASE_KINDS))
-        OptimConfig(**self.optim)                                   # unknown optimiser keys fail here
 
-@dataclass
-class TaskConfig:
-    """A supervised task: windows of `dataset` labelled by the index column `label`. `level`: the unit the label
-    belongs to and that is scored besides windows ("record" or "subject"), by averaging window probabilities."""
-    name: str
-    dataset: str
-    label: str = "label"
-    level: str = "record"
-    n_splits: int = 5
-    val: float = 0.2
-    def __post_init__(self): check_option("task level", self.level, ["record", "subject"])
+class TrainerConfig(ConfigModel):
+    """Lightning `Trainer` settings a config may set. `precision: auto` is bf16 mixed precision on a GPU that has it,
+    else full float32; `strategy: ddp` uses gloo on CPUs; `num_workers`: DataLoader worker processes."""
+    accelerator: str = "auto"
+    devices: int | str | list[int] = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
+    precision: str = "auto"
+    gradient_clip_val: float | None = 1.0
+    accumulate_grad_batches: int = 1
+    log_every_n_steps: int = 10
+    deterministic: bool = False
+    progress: bool = True
+    num_workers: int = 0
 
-@dataclass
-class TrainConfig:
+TRAINER_DEFAULTS = TrainerConfig().model_dump()
+"Trainer settings a config may set, and their defaults."
+
+@register_schema("phases")
+class TrainConfig(ConfigModel):
     """A whole experiment (see above). Paths may use `~` and environment variables. `adapter`: True puts a
     `ChannelAdapter` in front of the model always, "auto" only for tasks whose montage the model cannot read
     (pretraining then reads only the model's own montage). `arms`: named phase chains for `ablation` (name ->
-    phase names); without arms a run is every phase in order. `prepare`: `{datasets: [...], config: {PrepConfig
+    phase names); without arms a run is every phase in order. `tasks`: the supervised tasks fine-tuning and probes
+    are scored on, each a registered `Task` (`kind`, default `classification`; see `eegnb.train.task`). `prepare`: `{datasets: [...], config: {PrepConfig
     fields}}` to build the store first when it lacks any of these datasets (from `EEGNB_DATA`)."""
+    runner: Literal["phases"] = "phases"
     name: str
     model: str
     store: str
     phases: list[PhaseConfig]
-    tasks: list[TaskConfig] = field(default_factory=list)
-    model_options: dict = field(default_factory=dict)
-    preset: str | None = None
-    channels: list[str] = field(default_factory=lambda: list(STANDARD_1020))
-    adapter: bool | str = False
-    arms: dict = field(default_factory=dict)
-    prepare: dict | None = None
+    tasks: list[SerializeAsAny[Task]] = []
+    model_options: dict[str, Any] = {}
+    preset: Literal["large"] | None = None
+    channels: list[str] = list(STANDARD_1020)
+    adapter: bool | Literal["auto"] = False
+    arms: dict[str, list[str]] = {}
+    prepare: dict[str, Any] | None = None
     pretrain_datasets: list[str] | None = None
     max_pretrain_windows: int | None = None
     seed: int = 0
     out_dir: str = "runs"
-    trainer: dict = field(default_factory=dict)
+    trainer: TrainerConfig = TrainerConfig()
 
-    def __post_init__(self):
-        self.phases = [p if isinstance(p, PhaseConfig) else _from_dict(PhaseConfig, p, "phase") for p in self.phases]
-        self.tasks = [t if isinstance(t, TaskConfig) else _from_dict(TaskConfig, t, "task") for t in self.tasks]
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _tasks(cls, v: Any) -> Any:
+        "Each entry as the registered task its `kind` names (default `classification`), validated against it."
+        return [task_from_config(t, ("tasks", i)) for i, t in enumerate(v)] if isinstance(v, list) else v
+
+    @field_validator("store", "out_dir")
+    @classmethod
+    def _expand(cls, v: str) -> str: return os.path.expanduser(os.path.expandvars(v))
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainConfig:
         names = [p.name for p in self.phases]
         if len(set(names)) != len(names): raise ValueError(f"phase names must be unique, got {names}.")
         for p in self.phases:
@@ -114,69 +134,36 @@ class TrainConfig:
         for arm, keep in self.arms.items():
             bad = sorted(set(keep) - set(names))
             if bad: raise ValueError(f"arm {arm!r} names phases {bad} that the config does not have ({names}).")
-        if self.preset not in (None, "large"): raise ValueError(f"preset must be null or 'large', got {self.preset!r}.")
-        if self.adapter not in (True, False, "auto"):
-            raise ValueError(f"adapter must be true, false or 'auto', got {self.adapter!r}.")
-        unknown = set(self.trainer) - set(TRAINER_DEFAULTS)
-        if unknown: raise ValueError(f"unknown trainer settings {sorted(unknown)}; known: {sorted(TRAINER_DEFAULTS)}.")
+        return self
 
-TRAINER_DEFAULTS = {"accelerator": "auto", "devices": 1, "num_nodes": 1, "strategy": "auto", "precision": "auto",
-                    "gradient_clip_val": 1.0, "accumulate_grad_batches": 1, "log_every_n_steps": 10,
-                    "deterministic": False, "progress": True, "num_workers": 0}
-"Trainer settings a config may set, and their defaults."
-
-def _from_dict(cls, d: dict, what: str, source: str = ""):
-    if not isinstance(d, dict): raise ValueError(f"{source}{what} must be a mapping, got {type(d).__name__}.")
-    known = {f.name for f in fields(cls)}
-    unknown = set(d) - known
-    if unknown: raise ValueError(f"{source}unknown {what} key(s) {sorted(unknown)}; known: {sorted(known)}.")
-    try: return cls(**d)
-    except TypeError as e: raise ValueError(f"{source}{what}: {e}") from None
-
-def load_config(config: str | Path | dict, overrides: dict | None = None) -> TrainConfig:
-    """A `TrainConfig` from a YAML file or a dict; `overrides` (dotted keys, e.g. `{"trainer.devices": 2,
-    "phases.0.epochs": 1}`) are applied first. Unknown keys are errors naming the key and the file."""
-    import yaml
-    src = ""
-    if isinstance(config, (str, Path)):
-        path = Path(os.path.expandvars(str(config))).expanduser()
-        if not path.is_file(): raise FileNotFoundError(f"no config file {path}")
-        src = f"{path}: "
-        try: config = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as e: raise ValueError(f"{src}not valid YAML ({e}).") from None
-    d = copy.deepcopy(config)
-    for key, value in (overrides or {}).items():
-        node, parts = d, key.split(".")
-        for p in parts[:-1]:
-            node = node[int(p)] if isinstance(node, list) else node.setdefault(p, {})
-        node[int(parts[-1]) if isinstance(node, list) else parts[-1]] = value
-    cfg = _from_dict(TrainConfig, d, "config", src)
-    cfg.store = os.path.expanduser(os.path.expandvars(cfg.store))
-    cfg.out_dir = os.path.expanduser(os.path.expandvars(cfg.out_dir))
-    return cfg
+def load_config(config: str | Path | dict | TrainConfig, overrides: dict | None = None) -> TrainConfig:
+    """A `TrainConfig` from a YAML file, a dict or a config; `overrides` (dotted keys, e.g. `{"trainer.devices": 2,
+    "phases.0.epochs": 1}`) are applied first. Unknown keys are errors naming the key, its nearest valid key and the
+    file (`eegnb.config.load_config`)."""
+    return load_any_config(config, overrides, schema=TrainConfig)
 
 def with_epochs(config: TrainConfig, epochs: dict[str, int]) -> TrainConfig:
     """A copy of `config` whose phases of each kind named in `epochs` (e.g. `{"pretrain": 1, "finetune": 2}`) train
     that many epochs (frozen fine-tuning epochs capped to fit): how reports and tests shrink a shipped config."""
-    from dataclasses import replace
     bad = sorted(set(epochs) - set(PHASE_KINDS))
     if bad: raise ValueError(f"unknown phase kinds {bad}; known: {list(PHASE_KINDS)}")
-    phases = [replace(p, epochs=int(epochs[p.kind]), freeze_epochs=min(p.freeze_epochs, max(int(epochs[p.kind]) - 1, 0)))
+    phases = [p.model_copy(update={"epochs": int(epochs[p.kind]),
+                                   "freeze_epochs": min(p.freeze_epochs, max(int(epochs[p.kind]) - 1, 0))})
               if p.kind in epochs else p for p in config.phases]
-    return replace(config, phases=phases)
+    return config.model_copy(update={"phases": phases})
 
 # %% ../../nbs/64_train.run.ipynb #c008
 def _precision(p: str) -> str:
     if p != "auto": return p
     return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
 
-def make_trainer(settings: dict, *, max_epochs: int, root: Path, callbacks: list | None = None, checkpoint: bool = True,
+def make_trainer(settings: TrainerConfig | dict, *, max_epochs: int, root: Path, callbacks: list | None = None, checkpoint: bool = True,
                  monitor: str | None = None):
-    "A Lightning `Trainer` from `TRAINER_DEFAULTS` updated by `settings`, writing logs and checkpoints under `root`."
+    "A Lightning `Trainer` from `settings` (a `TrainerConfig` or a dict of its fields), writing logs and checkpoints under `root`."
     import lightning.pytorch as L
     from lightning.pytorch.callbacks import ModelCheckpoint
     from lightning.pytorch.loggers import CSVLogger
-    s = {**TRAINER_DEFAULTS, **settings}
+    s = (settings if isinstance(settings, TrainerConfig) else TrainerConfig(**settings)).model_dump()
     strategy = s["strategy"]
     if strategy == "ddp" and (s["accelerator"] == "cpu" or not torch.cuda.is_available()):
         from lightning.pytorch.strategies import DDPStrategy
@@ -217,11 +204,26 @@ class ExperimentResult:
     phases: list[dict]
     probes: pd.DataFrame
 
+    def summary(self, metric: str | None = None) -> pd.DataFrame:
+        """One row per task, phase, level and metric (only `metric` when given): `value`, its 95% bootstrap interval
+        over subjects (`ci_low`, `ci_high`), and the numbers of subjects (`n_groups`) and windows or units
+        (`n_samples`) it rests on."""
+        t = self.scores if metric is None else self.scores[self.scores.metric == metric]
+        cols = ["task", "phase", "kind", "level", "metric", "value", "ci_low", "ci_high", "n_groups", "n_samples"]
+        return t[[c for c in cols if c in t]].reset_index(drop=True)
+
     def table(self, metric: str = "balanced_accuracy") -> pd.DataFrame:
         "`metric` per task, phase and level, as 'value [low, high]' with the group count."
-        t = self.scores[self.scores.metric == metric].copy()
+        t = self.summary(metric).copy()
         t["result"] = [f"{v:.3f} [{a:.3f}, {b:.3f}]" for v, a, b in zip(t.value, t.ci_low, t.ci_high)]
         return t[["task", "phase", "level", "n_groups", "n_samples", "result"]].reset_index(drop=True)
+
+    def plot(self, metric: str = "balanced_accuracy", *, level: str | None = None):
+        """Plotly chart of `metric` with its interval per phase and level (one panel per task); `level` keeps one
+        level ("window", "record" or "subject")."""
+        d = self.scores if level is None else self.scores[self.scores.level == level]
+        return ablation_figure(d, label=("phase", "level"), metric=metric, facet="task",
+                               title=f"{self.name}: {metric.replace('_', ' ')}, 95% CI over subjects")
 
 class Experiment:
     "The phases of a `TrainConfig` over its store (see above). `run()` does the work; every phase is cached."
@@ -307,7 +309,7 @@ class Experiment:
     def _key(self, chain: list[dict], phase: PhaseConfig, data_hash: str) -> str:
         model = {"model": self.cfg.model, "options": self._model_options(), "channels": self.cfg.channels,
                  "adapter": self.cfg.adapter, "n_times": self.n_times, "sfreq": self.store.sfreq}
-        return stable_hash([model, self.cfg.seed, chain, asdict(phase), data_hash])
+        return stable_hash([model, self.cfg.seed, chain, phase.model_dump(mode="json"), data_hash])
 
     def run(self) -> ExperimentResult:
         "Run (or load) every phase in order; score the fine-tuning and probe phases on every task."
@@ -320,7 +322,7 @@ class Experiment:
         for phase in self.cfg.phases:
             src = (last_trained if phase.init == "previous" else None if phase.init == "scratch" else phase.init)
             init_state = states.get(src) if src else None
-            link = {"phase": asdict(phase), "init": src, "init_key": states.get(f"{src}:key") if src else None}
+            link = {"phase": phase.model_dump(mode="json"), "init": src, "init_key": states.get(f"{src}:key") if src else None}
             if phase.kind in ("pretrain", "contrastive"):
                 state, meta, hist = self._train_phase(phase, init_state, link, chain)
                 self._done_dirs[phase.name] = Path(meta["dir"])
@@ -381,7 +383,7 @@ class Experiment:
             if probe is not None: callbacks.append(probe)
         s = self.cfg.trainer
         trainer = make_trainer(s, max_epochs=phase.epochs, root=d, callbacks=callbacks)
-        nw = int({**TRAINER_DEFAULTS, **s}["num_workers"])
+        nw = s.num_workers
         tl = montage_loader(train, phase.batch_size, shuffle=True, drop_last=len(train) > phase.batch_size,
                             seed=self.cfg.seed, num_workers=nw)
         vl = montage_loader(val, phase.batch_size, num_workers=nw) if val is not None else None
@@ -403,39 +405,42 @@ class Experiment:
                 module.objective.save_tokenizer(d / "tokenizer.pt")
         meta = {"phase": phase.name, "key": key, "dir": str(d)}
         if trainer.is_global_zero:
-            ps.save(phase.name, key, state, config={"phase": asdict(phase), "chain": chain, "experiment": self.cfg.name},
+            ps.save(phase.name, key, state, config={"phase": phase.model_dump(mode="json"), "chain": chain, "experiment": self.cfg.name},
                     data_hash=dh, seed=self.cfg.seed, metrics=metrics,
                     extra={"probe_history": hist, "n_windows": len(train), "seconds": time.time() - t0,
                            "world_size": trainer.world_size, "global_step": trainer.global_step})
             meta = {**json.loads((d / "meta.json").read_text()), "dir": str(d)}
         return state.get("encoder"), meta, hist
 
-    def _probe_callback(self, task: TaskConfig) -> LinearProbe | None:
-        rows = self.readable_rows([task.dataset])
-        if not len(rows): return None
-        ds = TrainWindows(self.store, rows, label=task.label, classes=label_classes(self.index[task.label].iloc[rows]))
-        lab = ds.y[ds.rows] >= 0
-        if lab.sum() < 4 or len(np.unique(ds.subject[ds.rows][lab])) < 2: return None
-        rows = rows[lab]
-        f = subject_folds(ds.subject[rows], ds.y[rows], n_splits=min(task.n_splits, 5), seed=self.cfg.seed)[0]
-        tr = TrainWindows(self.store, rows[np.concatenate([f["train"], f["val"]])], label=task.label, classes=ds.classes)
-        te = TrainWindows(self.store, rows[f["test"]], label=task.label, classes=ds.classes)
+    def _task_rows(self, task: Task, *, adapter: bool) -> tuple[np.ndarray, np.ndarray, list, np.ndarray]:
+        """The rows of `task`'s windows the model can read and that have a target, the targets per store row
+        `(n_store,)` (-1 elsewhere), the classes and the group code per store row (codes over the whole index)."""
+        rows = self.readable_rows([task.dataset], task=adapter)
+        if not len(rows): raise ValueError(f"task {task.name!r}: the model cannot read any window of {task.dataset}.")
+        sub = self.index.iloc[rows]
+        classes = task.classes(sub)                                        # this dataset's classes only
+        y = np.full(len(self.index), -1, np.int64)
+        y[rows] = task.targets(sub, classes)
+        groups = pd.factorize(pd.Series(task.groups(self.index)))[0].astype(np.int64)
+        return rows[y[rows] >= 0], y, classes, groups
+
+    def _probe_callback(self, task: Task) -> LinearProbe | None:
+        rows, y, classes, groups = self._task_rows(task, adapter=False)
+        if len(rows) < 4 or len(np.unique(groups[rows])) < 2: return None
+        f = subject_folds(groups[rows], y[rows], n_splits=min(task.n_splits, 5), seed=self.cfg.seed)[0]
+        tr = TrainWindows(self.store, rows[np.concatenate([f["train"], f["val"]])], targets=y, classes=classes)
+        te = TrainWindows(self.store, rows[f["test"]], targets=y, classes=classes)
         return LinearProbe(tr, te)
 
     # -- fine-tuning and probes, per task and fold
     def _task_phase(self, phase, task, init_state, link, chain):
         import lightning.pytorch as L
-        rows = self.readable_rows([task.dataset], task=True)
-        if not len(rows): raise ValueError(f"task {task.name!r}: the model cannot read any window of {task.dataset}.")
-        classes = label_classes(self.index[task.label].iloc[rows])          # this dataset's classes only
-        full = TrainWindows(self.store, rows, label=task.label, classes=classes)
-        lab = full.y[full.rows] >= 0
-        rows = rows[lab]
-        if len(rows) == 0: raise ValueError(f"task {task.name!r}: no window of {task.dataset} has a {task.label!r} label.")
-        y, subj = full.y[rows], full.subject[rows]
+        rows, y_store, classes, groups = self._task_rows(task, adapter=True)
+        if len(rows) == 0: raise ValueError(f"task {task.name!r}: no window of {task.dataset} has a target.")
+        y, subj = y_store[rows], groups[rows]
         folds = subject_folds(subj, y, n_splits=task.n_splits, seed=self.cfg.seed, val=task.val)
         dh = data_index_hash(self.index, rows, self.store.config_hash)
-        key = self._key(chain + [link], phase, dh + task.name + task.label)
+        key = self._key(chain + [link], phase, dh + stable_hash(task.model_dump(mode="json")))
         name = f"{phase.name}-{task.name}"
         out = []
         self._say(f"{phase.name} ({phase.kind}) on {task.name}: {len(rows)} windows, {len(np.unique(subj))} subjects, "
@@ -446,12 +451,12 @@ class Experiment:
             if (d / "predictions.parquet").exists() and self.phase_store.status(fname, key) == "done":
                 out.append(pd.read_parquet(d / "predictions.parquet")); continue
             L.seed_everything(self.cfg.seed + k, verbose=False)
-            part = lambda s: TrainWindows(self.store, rows[fold[s]], label=task.label, classes=classes)
+            part = lambda s: TrainWindows(self.store, rows[fold[s]], targets=y_store, classes=classes)
             if phase.kind == "probe":
                 enc = self.build_model()
                 if init_state is not None: enc.load_state_dict(init_state)
                 enc = self._for_task(enc, rows)
-                fit = TrainWindows(self.store, rows[np.concatenate([fold["train"], fold["val"]])], label=task.label, classes=classes)
+                fit = TrainWindows(self.store, rows[np.concatenate([fold["train"], fold["val"]])], targets=y_store, classes=classes)
                 proba, yt, rr = _probe_predict(embed(enc, fit), embed(enc, part("test")), len(classes))
                 state, metrics = {}, {}
             else:
@@ -467,11 +472,11 @@ class Experiment:
                 ytr = y[fold["train"]]
                 counts = np.bincount(ytr, minlength=len(classes)).astype(float)
                 weights = np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / len(classes), 0.0)
-                module = FinetuneTask(model, phase.optim, freeze_epochs=phase.freeze_epochs, class_weights=weights)
+                module = FinetuneTask(model, phase.optim, freeze_epochs=phase.freeze_epochs, class_weights=weights, loss=task.loss)
                 has_val = len(fold["val"]) > 0
                 trainer = make_trainer(self.cfg.trainer, max_epochs=phase.epochs, root=d,
                                        monitor="val_loss" if has_val else None)
-                nw = int({**TRAINER_DEFAULTS, **self.cfg.trainer}["num_workers"])
+                nw = self.cfg.trainer.num_workers
                 ckpt = self.phase_store.last_checkpoint(fname, key)
                 trainer.fit(module, montage_loader(part("train"), phase.batch_size, shuffle=True, seed=self.cfg.seed + k,
                                                    num_workers=nw),
@@ -480,7 +485,7 @@ class Experiment:
                 best = d / "best.ckpt"
                 if has_val and best.exists():                          # the epoch the validation subjects chose
                     module.load_state_dict(torch.load(best, map_location="cpu", weights_only=False)["state_dict"])
-                proba, yt, rr = predict(model, part("test"))
+                proba, yt, rr = predict(model, part("test"), output=task.proba)
                 state = {"model": {k2: v.detach().cpu() for k2, v in model.state_dict().items()}}
                 metrics = {k2: float(v) for k2, v in trainer.callback_metrics.items() if v.numel() == 1}
                 if not trainer.is_global_zero: continue
@@ -492,14 +497,14 @@ class Experiment:
             oof["pred"] = np.asarray(classes, dtype=object)[proba.argmax(1)]
             d.mkdir(parents=True, exist_ok=True)
             oof.to_parquet(d / "predictions.parquet")
-            self.phase_store.save(fname, key, state, config={"phase": asdict(phase), "task": asdict(task), "chain": chain,
+            self.phase_store.save(fname, key, state, config={"phase": phase.model_dump(mode="json"), "task": task.model_dump(mode="json"), "chain": chain,
                                                              "experiment": self.cfg.name},
                                   data_hash=dh, seed=self.cfg.seed + k, metrics=metrics,
                                   extra={"fold": k, "n_test": len(rr),
                                          "subjects": {s: sorted(map(str, set(subj[fold[s]]))) for s in fold}})
             out.append(oof)
         oof = pd.concat(out, ignore_index=True)
-        sc = _task_scores(oof, task, phase, self.n_boot)
+        sc = task.score(oof, n_boot=self.n_boot).assign(task=task.name, phase=phase.name, kind=phase.kind)
         return oof, sc, {"phase": name, "key": key, "folds": len(folds)}
 
 def _default_objective(model: str) -> str:
@@ -516,16 +521,6 @@ def _probe_predict(train, test, n_classes: int) -> tuple[np.ndarray, np.ndarray,
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, class_weight="balanced", max_iter=3000)).fit(Xa, ya)
     proba = np.zeros((len(Xb), n_classes)); proba[:, clf.classes_] = clf.predict_proba(Xb)
     return proba, yb, rb
-
-def _task_scores(oof: pd.DataFrame, task: TaskConfig, phase: PhaseConfig, n_boot: int = 1000) -> pd.DataFrame:
-    "Window-level and `task.level` scores, bootstrapped over subjects."
-    win = oof.assign(group=oof.subject_id)
-    parts = [score(win, n_boot=n_boot, level="window").summary()]
-    by = "record" if task.level == "record" else "subject_id"
-    agg = aggregate(oof.assign(group=oof[by]), by="group")
-    agg["group"] = oof.groupby(by).subject_id.first().loc[agg.group].to_numpy()     # bootstrap over subjects
-    parts.append(score(agg, n_boot=n_boot, level=task.level).summary())
-    return pd.concat(parts, ignore_index=True).assign(task=task.name, phase=phase.name, kind=phase.kind)
 
 def run_experiment(config: TrainConfig | str | Path | dict, *, arm: str | None = None, out_dir: str | Path | None = None,
                    overrides: dict | None = None, n_boot: int = 1000, log: bool = True) -> ExperimentResult:

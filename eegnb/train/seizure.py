@@ -5,22 +5,24 @@
 # %% ../../nbs/66_train.seizure.ipynb #c002
 from __future__ import annotations
 
-import copy
 import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
+from pydantic import field_validator, model_validator
 from torch.utils.data import DataLoader, Dataset
 
+from ..config import ConfigModel, load_config, register_schema
 from ..core import DataError, Recording
-from ..eval.seizure import PostProcessing, _bootstrap, _rates, operating_points, score_events
+from ..eval.seizure import SCORING_METHODS, PostProcessing, _bootstrap, _rates, operating_points, score_events
 from ..features.spectral import BANDS, band_power
 from ..features.temporal import time_features
 from ..models import create_model
@@ -29,11 +31,12 @@ from ..preprocess.signal import bandpass, resample
 from .phases import OptimConfig, PhaseModule
 
 # %% auto #0
-__all__ = ['SEIZURE_SFREQ', 'SEIZURE_CHAINS', 'SEIZURE_FREE_SITES', 'SEIZURE_THRESHOLDS', 'SEIZURE_DEFAULTS', 'to_chains',
-           'dense_labels', 'label_events', 'SeizureRecording', 'load_seizure_recordings', 'window_starts', 'stitch',
+__all__ = ['SEIZURE_SFREQ', 'SEIZURE_CHAINS', 'SEIZURE_FREE_SITES', 'SEIZURE_THRESHOLDS', 'to_chains', 'dense_labels',
+           'label_events', 'SeizureRecording', 'load_seizure_recordings', 'window_starts', 'stitch',
            'predict_recording', 'WindowCrops', 'SeizureTask', 'model_probabilities', 'line_length_band_power',
            'sliding_windows', 'TrainedDetector', 'fit_detector', 'group_folds', 'GroupedResult', 'evaluate_grouped',
-           'load_seizure_config', 'run_seizure_config', 'seizure_report']
+           'DetectorSpec', 'SeizureCV', 'SeizureScoring', 'SeizureTrainer', 'SeizureConfig', 'load_seizure_config',
+           'run_seizure_config', 'seizure_report']
 
 # %% ../../nbs/66_train.seizure.ipynb #c005
 SEIZURE_SFREQ = 256.0
@@ -425,44 +428,84 @@ def evaluate_grouped(recordings: Sequence[SeizureRecording], specs: dict[str, di
     return GroupedResult(pd.DataFrame(op_rows), xs, pd.DataFrame(folds), traces, sites)
 
 # %% ../../nbs/66_train.seizure.ipynb #c029
-SEIZURE_DEFAULTS: dict = {
-    "runner": "seizure", "name": "seizure", "dataset": "chbmit_clips", "data_dir": None, "montage": "chains18",
-    "sfreq": SEIZURE_SFREQ, "band": [1.0, 40.0], "min_real": 0.5, "window_s": 5.0, "step_s": 2.5,
-    "cv": {"n_splits": None, "inner_splits": 2}, "cross_sites": ["eegmat", "guinea_bissau", "eegmmi"],
-    "scoring": {"method": "szcore", "fa_per_24h": [10, 5, 1], "smooth_s": 1.0, "min_duration_s": 0.0,
-                "merge_gap_s": 0.0, "n_boot": 1000},
-    "models": {}, "trainer": {"accelerator": "cpu", "devices": 1, "precision": "32-true"},
-    "max_per_subject_label": None, "max_cross_site_records": None, "seed": 0}
-"Defaults of a `runner: seizure` config."
+class DetectorSpec(ConfigModel):
+    """One detector of a seizure config (see `fit_detector`). `kind: deep`: a registered `model` with `model_kwargs`,
+    trained on `crops_per_recording` random crops per recording and epoch for `epochs` epochs (`batch_size`, `optim`,
+    `gradient_clip_val`) against per-sample (`target: dense`) or per-window (`window`) labels. `kind: features`:
+    LightGBM (`params`) on log line length and band powers."""
+    kind: Literal["deep", "features"]
+    model: str | None = None
+    target: Literal["dense", "window"] = "dense"
+    model_kwargs: dict[str, Any] = {}
+    epochs: int = 5
+    batch_size: int = 16
+    crops_per_recording: int = 4
+    optim: OptimConfig | None = None
+    gradient_clip_val: float = 1.0
+    params: dict[str, Any] = {}
 
-def _merge(base: dict, over: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in (over or {}).items():
-        if "." in k:
-            head, rest = k.split(".", 1)
-            out[head] = _merge(out.get(head) or {}, {rest: v})
-        elif isinstance(v, dict) and isinstance(out.get(k), dict): out[k] = _merge(out[k], v)
-        else: out[k] = copy.deepcopy(v)
-    return out
+    @model_validator(mode="after")
+    def _needs_model(self) -> DetectorSpec:
+        if self.kind == "deep" and not self.model: raise ValueError("a `kind: deep` detector needs `model` (a registered model name).")
+        return self
 
-def load_seizure_config(config: dict | str | Path, overrides: dict | None = None) -> dict:
-    "The config (a dict or a YAML path) over `SEIZURE_DEFAULTS`, with `overrides` merged in, checked."
-    import yaml
-    src = str(config) if not isinstance(config, dict) else "<dict>"
-    cfg = config if isinstance(config, dict) else yaml.safe_load(Path(config).read_text())
-    if not isinstance(cfg, dict): raise ValueError(f"{src}: a seizure config must be a mapping, got {type(cfg).__name__}.")
-    cfg = _merge(_merge(SEIZURE_DEFAULTS, cfg), overrides or {})
-    unknown = sorted(set(cfg) - set(SEIZURE_DEFAULTS))
-    if unknown: raise ValueError(f"{src}: unknown keys {unknown}; known: {sorted(SEIZURE_DEFAULTS)}.")
-    if cfg["runner"] != "seizure": raise ValueError(f"{src}: runner must be 'seizure', got {cfg['runner']!r}.")
-    if cfg["montage"] not in ("chains18", "single"):
-        raise ValueError(f"{src}: montage must be 'chains18' or 'single', got {cfg['montage']!r}.")
-    if not cfg["models"]: raise ValueError(f"{src}: no models to train (models: name -> spec).")
-    for n, s in cfg["models"].items():
-        if s.get("kind") not in ("deep", "features"):
-            raise ValueError(f"{src}: model {n!r} needs kind 'deep' or 'features', got {s.get('kind')!r}.")
-    return cfg
+class SeizureCV(ConfigModel):
+    "Subject-grouped folds: `n_splits` null = leave one subject out; `inner_splits` for the thresholds."
+    n_splits: int | None = None
+    inner_splits: int = 2
 
+class SeizureScoring(ConfigModel):
+    "Event scoring (`score_events`) and the post-processing before it; operating points at `fa_per_24h`."
+    method: Literal[SCORING_METHODS] = "szcore"
+    fa_per_24h: list[int | float] = [10, 5, 1]
+    smooth_s: float = 1.0
+    min_duration_s: float = 0.0
+    merge_gap_s: float = 0.0
+    n_boot: int = 1000
+
+class SeizureTrainer(ConfigModel):
+    "The Lightning settings the detectors train with."
+    accelerator: str = "cpu"
+    devices: int | str = 1
+    precision: str = "32-true"
+
+@register_schema("seizure")
+class SeizureConfig(ConfigModel):
+    """A `runner: seizure` config: detectors (`models`: name -> `DetectorSpec`) trained and scored subject-grouped on
+    `dataset` at `sfreq` Hz on the 18 chains (`montage: chains18`) or a single channel (`single`), band-passed to
+    `band` Hz, windows of `window_s` s every `step_s` s; false alarms per 24 h on `cross_sites`.
+    `max_per_subject_label` / `max_cross_site_records`: caps for quick tests. `data_dir`: else `$EEGNB_SHARED_DATA`."""
+    runner: Literal["seizure"] = "seizure"
+    name: str = "seizure"
+    dataset: str = "chbmit_clips"
+    data_dir: str | None = None
+    montage: Literal["chains18", "single"] = "chains18"
+    sfreq: float = SEIZURE_SFREQ
+    band: tuple[float, float] = (1.0, 40.0)
+    min_real: float = 0.5
+    window_s: float = 5.0
+    step_s: float = 2.5
+    cv: SeizureCV = SeizureCV()
+    cross_sites: list[str] = ["eegmat", "guinea_bissau", "eegmmi"]
+    scoring: SeizureScoring = SeizureScoring()
+    models: dict[str, DetectorSpec]
+    trainer: SeizureTrainer = SeizureTrainer()
+    max_per_subject_label: int | None = None
+    max_cross_site_records: int | None = None
+    seed: int = 0
+
+    @field_validator("models")
+    @classmethod
+    def _some_models(cls, v: dict) -> dict:
+        if not v: raise ValueError("no models to train (models: name -> spec).")
+        return v
+
+def load_seizure_config(config: dict | str | Path | SeizureConfig, overrides: dict | None = None) -> dict:
+    """The validated config (a dict, a YAML path or a `SeizureConfig`) with `overrides` (dotted keys or nested
+    mappings) applied, as a plain dict of every setting (defaults filled in)."""
+    return load_config(config, overrides, schema=SeizureConfig).model_dump()
+
+# %% ../../nbs/66_train.seizure.ipynb #c029b
 def run_seizure_config(config: dict | str | Path, out_dir: str | Path, overrides: dict | None = None,
                        progress: Callable[[str], None] | None = print) -> dict:
     """Train and evaluate the detectors of a `runner: seizure` config on its dataset (subject-grouped), with FA/24h
