@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..registry import CODECS
+from ..registry import CODECS, register_codec
 
 # %% auto #0
 __all__ = ['MAGIC', 'FORMAT_VERSION', 'StreamError', 'StreamHeader', 'pack_stream', 'unpack_stream', 'stream_header',
