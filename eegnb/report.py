@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .data.manifest import demo_dir, manifests_dir, repo_root
+from .train.checkpoints import git_commit
 
 # %% auto #0
 __all__ = ['PLOTLYJS_ENV', 'PROFILES', 'LIBRARIES', 'BLINK_RESOURCE_ANNOTATION', 'show', 'plotly_asset_name',
@@ -287,7 +288,6 @@ def run_report(name: str, profile: str = "demo", *, out_dir: str | Path | None =
     if executed.exists():
         try: html = notebook_to_html(executed, out_dir / f"{name}.html", asset=f"assets/{asset.name}")
         except RuntimeError as e: status, error = "failed", str(e)
-    from eegnb.train.checkpoints import git_commit
     return ReportRun(name, profile, status, html and html.name, round(time.time() - t0, 1), params, error, started,
                      git_commit(repo_root()))
 
@@ -342,7 +342,6 @@ def run_reports(names: list[str] | None = None, profile: str = "demo", *, out_di
     runs = []
     for n in tqdm(names, desc=f"reports ({profile})", disable=not progress):
         runs.append(run_report(n, profile, out_dir=out_dir, overrides=overrides, progress=progress))
-    from eegnb.train.checkpoints import git_commit
     listed = {r.name: r for r in _earlier_runs(out_dir, profile) if r.name not in names}
     listed.update({r.name: r for r in runs})
     listed = [listed[n] for n in sorted(listed)]

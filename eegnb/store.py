@@ -28,6 +28,8 @@ import pyarrow.parquet as pq
 
 import eegnb
 from .core import DataError, check_option, validate_type
+from .data.datasets import LOADERS, load_row, records
+from .preprocess.pipeline import preprocess
 
 if TYPE_CHECKING:
     from eegnb.core import Recording
@@ -547,18 +549,13 @@ def _write_rejection(out: Path, key: str, dataset: str, record: str, reason: str
     (out / "rejected").mkdir(parents=True, exist_ok=True)
     _atomic_write(out / "rejected" / f"{key}.json", lambda p: p.write_text(json.dumps(info, indent=1)))
 
-def _default_preprocess():
-    from eegnb.preprocess.pipeline import preprocess
-    return preprocess
-
 def _prepare_one(dataset: str, row: dict, key: str, out: str, config, config_hash: str, data_dir, verify: bool,
                  preprocess_fn) -> tuple:
     "One Dask task: load, preprocess, write. Returns (key, status, n_windows, seconds, reason, traceback)."
-    from eegnb.data.datasets import _load_row
     t0 = time.perf_counter()
     try:
-        rec = _load_row(dataset, pd.Series(row), data_dir, verify)
-        windows = (preprocess_fn or _default_preprocess())(rec, config)
+        rec = load_row(dataset, pd.Series(row), data_dir, verify)
+        windows = (preprocess_fn or preprocess)(rec, config)
         n = write_windows(out, key, windows, config_hash=config_hash)
         return key, "written", n, time.perf_counter() - t0, None, None
     except DataError as e:
@@ -601,7 +598,6 @@ def prepare(datasets: str | Sequence[str], out: str | Path, *, config: PrepConfi
     `data_dir` defaults to `EEGNB_DATA`; `verify` checks files against their manifests' sha256 (cached per
     process). `preprocess_fn(rec, config) -> Windows` defaults to `eegnb.preprocess.pipeline.preprocess`; any
     picklable function with that signature works. Returns a `PrepareReport` (`.summary()`, `.table`)."""
-    from eegnb.data.datasets import LOADERS, records
     datasets = [datasets] if isinstance(datasets, str) else list(datasets)
     if not datasets: raise ValueError("datasets is empty: name at least one dataset.")
     for d in datasets: check_option("dataset", d, sorted(LOADERS))

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import eegnb.models.foundation  # noqa: F401  (registers eeg_foundation)
-from eegnb.models.base import MODELS, chs_info_from_names, create_model, create_objective, electrode_positions
+from eegnb.models.base import MODELS, chs_info_from_names, create_model, electrode_positions
+from eegnb.pretrain import create_objective  # importing eegnb.pretrain registers the generic objectives
 
 CH19 = ["Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T3", "C3", "Cz", "C4", "T4", "T5", "P3", "Pz", "P4", "T6", "O1", "O2"]
 EMOTIV = ["AF3", "F7", "F3", "FC5", "T7", "P7", "O1", "O2", "P8", "T8", "FC6", "F4", "F8", "AF4"]

@@ -6,9 +6,9 @@
 __all__ = []
 
 # %% ../../nbs/80_compress.ipynb #c002
-from .stream import (CODECS, FORMAT_VERSION, MAGIC, Codec, StreamError, StreamHeader, check_windows,
-                                   compression_ratio, create_codec, pack_stream, raw_int16_bytes, register_codec,
-                                   stream_header, unpack_stream)
+from ..registry import CODECS, register_codec
+from .stream import (FORMAT_VERSION, MAGIC, Codec, StreamError, StreamHeader, check_windows, compression_ratio,
+                                   create_codec, pack_stream, raw_int16_bytes, stream_header, unpack_stream)
 from .entropy import (decode_ints, encode_ints, fit_geometric, geometric_table, laplace_params,
                                     rans_decode, rans_encode)
 from .classical import GzipCodec, LPCCodec, WaveletCodec, ZstdCodec, lpc_coefficients, quality_to_step, to_codes

@@ -14,7 +14,8 @@ import pywt
 import zstandard
 
 from .entropy import decode_ints, encode_ints
-from .stream import Codec, StreamError, StreamHeader, register_codec
+from ..registry import register_codec
+from .stream import Codec, StreamError, StreamHeader
 
 # %% auto #0
 __all__ = ['to_codes', 'ZstdCodec', 'GzipCodec', 'lpc_coefficients', 'LPCCodec', 'quality_to_step', 'WaveletCodec']

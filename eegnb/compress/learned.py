@@ -18,7 +18,8 @@ from torch import nn
 
 from .classical import WaveletCodec
 from .entropy import decode_ints, encode_ints, laplace_params
-from .stream import Codec, StreamError, register_codec
+from ..registry import register_codec
+from .stream import Codec, StreamError
 
 # %% auto #0
 __all__ = ['KINDS', 'CodecNetConfig', 'RelPosAttention', 'CodecNet', 'save_codec_net', 'load_codec_net', 'log_stft_l1',

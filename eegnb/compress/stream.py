@@ -13,9 +13,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..registry import CODECS, register_codec
+
 # %% auto #0
-__all__ = ['MAGIC', 'FORMAT_VERSION', 'CODECS', 'StreamError', 'StreamHeader', 'pack_stream', 'unpack_stream', 'stream_header',
-           'register_codec', 'create_codec', 'check_windows', 'raw_int16_bytes', 'compression_ratio', 'Codec']
+__all__ = ['MAGIC', 'FORMAT_VERSION', 'StreamError', 'StreamHeader', 'pack_stream', 'unpack_stream', 'stream_header',
+           'create_codec', 'check_windows', 'raw_int16_bytes', 'compression_ratio', 'Codec']
 
 # %% ../../nbs/81_compress.stream.ipynb #c003
 MAGIC = b"EEGZ"
@@ -83,24 +85,9 @@ def stream_header(blob: bytes) -> StreamHeader:
     return unpack_stream(blob)[0]
 
 # %% ../../nbs/81_compress.stream.ipynb #c006
-CODECS: dict[str, type] = {}
-
-def register_codec(name: str) -> Callable[[type], type]:
-    "Class decorator: register a `Codec` subclass under `name` (also its stream name)."
-    def deco(cls):
-        old = CODECS.get(name)
-        if old is not None and old.__qualname__ != cls.__qualname__:    # the same class defined again (reload, notebook) is fine
-            raise ValueError(f"codec name {name!r} is already registered by {old.__qualname__}.")
-        cls.name = name
-        CODECS[name] = cls
-        return cls
-    return deco
-
 def create_codec(name: str, **kw) -> "Codec":
-    "A codec by its registered name, e.g. `create_codec('wavelet', quality=60)`."
-    if name not in CODECS:
-        raise ValueError(f"Invalid value for the 'name' parameter. Allowed values are {sorted(CODECS)}, but got {name!r} instead.")
-    return CODECS[name](**kw)
+    "A codec by its registered name (`eegnb.registry.CODECS`), e.g. `create_codec('wavelet', quality=60)`."
+    return CODECS.lookup(name)(**kw)
 
 def check_windows(windows: Any, name: str = "windows") -> np.ndarray:
     "`windows` as a finite float array `(n_windows, n_chans, n_times)`, else a ValueError naming the problem."

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core import DataError, Recording, check_option, make_annotations
+from ..core import DataError, Recording, check_option, crop_annotations, make_annotations
+from ..registry import DATASETS
 from . import annotations as ann
 from .manifest import Manifest, data_dir as _data_dir, ensure_file, list_datasets, load_manifest
 from .readers import (EMOTIV_EEG, read_edf, read_emotiv_csv, read_fif, read_hms_eeg, read_npy,
@@ -21,9 +22,9 @@ from .readers import (EMOTIV_EEG, read_edf, read_emotiv_csv, read_fif, read_hms_
 
 # %% auto #0
 __all__ = ['LOADERS', 'BONN_SETS', 'CHBMIT_CLIP_CHANNELS', 'SLEEP_EDF_CHANNELS', 'DatasetLoader', 'register_dataset',
-           'expect_channels', 'index_by_pattern', 'metadata_row', 'with_unlisted_files', 'records', 'load', 'load_all',
-           'EEGMAT', 'EEGMMI', 'Bonn', 'GuineaBissau', 'CHBMITClips', 'DREAMS', 'YASASamples', 'SleepEDFHeld',
-           'SleepEDFX', 'HMS', 'HMSKaggle', 'CHBMIT']
+           'expect_channels', 'index_by_pattern', 'metadata_row', 'with_unlisted_files', 'records', 'load', 'load_row',
+           'load_all', 'EEGMAT', 'EEGMMI', 'Bonn', 'GuineaBissau', 'CHBMITClips', 'DREAMS', 'YASASamples',
+           'SleepEDFHeld', 'SleepEDFX', 'HMS', 'HMSKaggle', 'CHBMIT']
 
 # %% ../../nbs/04_data.datasets.ipynb #c005
 @dataclass
@@ -37,12 +38,13 @@ class DatasetLoader:
     index: Callable[[Manifest], pd.DataFrame]
     read: Callable[[pd.Series, list[Path], Manifest], Recording]
 
-LOADERS: dict[str, DatasetLoader] = {}
+LOADERS = DATASETS
+"The dataset loaders (`eegnb.registry.DATASETS`): name -> `DatasetLoader`."
 
 def register_dataset(name: str):
     "Decorator for a class with static `index` and `read`: registers it as the loader of dataset `name`."
     def deco(cls):
-        LOADERS[name] = DatasetLoader(name, cls.index, cls.read)
+        DATASETS.add(name, DatasetLoader(name, cls.index, cls.read), cls)
         return cls
     return deco
 
@@ -127,9 +129,11 @@ def load(dataset: str, record: str | None = None, *, subject: str | None = None,
     Select by `record` (e.g. "Subject01_2") or by `subject`/`session`/`run`; exactly one record must match.
     `data_dir` defaults to `EEGNB_DATA` (see `eegnb.data.manifest.data_dir`)."""
     df = records(dataset, data_dir=data_dir, check_present=False)
-    return _load_row(dataset, _select(df, dataset, record, subject, session, run), data_dir, verify)
+    return load_row(dataset, _select(df, dataset, record, subject, session, run), data_dir, verify)
 
-def _load_row(dataset: str, row: pd.Series, data_dir, verify: bool) -> Recording:
+def load_row(dataset: str, row: pd.Series, data_dir: str | Path | None, verify: bool) -> Recording:
+    """Read the record `row` (a row of `records(dataset)`) as a `Recording`: its files fetched and, with `verify`,
+    checked against the manifest's sha256; its sampling rate checked against the manifest's (Hz)."""
     m = load_manifest(dataset)
     paths = [ensure_file(dataset, f, data_dir=data_dir, verify=verify) for f in row.files]
     rec = LOADERS[dataset].read(row, paths, m)
@@ -151,7 +155,7 @@ def load_all(dataset: str, *, data_dir: str | Path | None = None, verify: bool =
     df = df[df.present]
     for col, val in filters.items(): df = df[df[col].astype(str) == str(val)]
     for _, row in tqdm(df.iterrows(), total=len(df), desc=dataset, disable=not progress):
-        yield _load_row(dataset, row, data_dir, verify)
+        yield load_row(dataset, row, data_dir, verify)
 
 # %% ../../nbs/04_data.datasets.ipynb #c008
 @register_dataset("eegmat")
@@ -313,7 +317,6 @@ def _sleep_edf_read(row, paths, m):
     rec.provenance["omitted_channels"] = "1-Hz signals (respiration, EMG envelope, temperature, event marker)"
     rec.provenance["stage_epoch_s"] = 30.0             # R&K scoring in 30-s epochs
     if len(paths) > 1:
-        from eegnb.core import crop_annotations
         stages = ann.read_sleep_edf_hypnogram(paths[1])
         kept = crop_annotations(stages, rec.duration)
         straddle = (stages.onset < rec.duration) & (stages.onset + stages.duration > rec.duration)

@@ -24,8 +24,7 @@ __all__ = ['repo_root', 'demo_dir', 'manifests_dir', 'data_dir', 'Manifest', 'lo
 # %% ../../nbs/01_data.manifest.ipynb #c005
 def repo_root() -> Path:
     "The eegnb source tree (the folder holding `eegnb/`, `data_manifests/` and `demo_data/`)."
-    import eegnb
-    return Path(eegnb.__file__).resolve().parents[1]
+    return Path(__file__).resolve().parents[2]
 
 def demo_dir() -> Path:
     "The small real demo data shipped in the repository (a data directory: `demo_data/eegmat/...`)."

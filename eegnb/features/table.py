@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..store import WindowStore, open_store
+
 # %% auto #0
 __all__ = ['TABLE_ID_COLUMNS', 'feature_table']
 
@@ -61,7 +63,6 @@ def feature_table(store_or_path, extractors: Sequence, *, rows=None, batch_size:
     then every extractor's columns side by side. Windows are read `batch_size` at a time (tqdm bar with
     `progress`). ValueError when the selected windows mix channel layouts, when two extractors produce the same
     column name, or when an extractor returns the wrong number of rows."""
-    from eegnb.store import WindowStore, open_store
     store = store_or_path if isinstance(store_or_path, WindowStore) else open_store(Path(store_or_path))
     extractors = list(extractors)
     if not extractors: raise ValueError("extractors is empty: pass at least one, e.g. SpectralFeatures(store.sfreq, store.ch_names).")

@@ -11,6 +11,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .metrics import kl_divergence
+from .predict import load_checkpoint
+
 # %% auto #0
 __all__ = ['export_onnx', 'ort_session', 'onnx_logits', 'onnx_parity', 'quantize_int8', 'int8_cost', 'export_checkpoint']
 
@@ -58,7 +61,6 @@ def _softmax(z):
 def int8_cost(fp32_path, int8_path, X: np.ndarray, Y: np.ndarray | None = None) -> dict:
     """fp32 vs int8 on `X`: `kl_fp32_int8` (mean KL(p_fp32 ‖ p_int8)), `max_abs_proba_diff`, `argmax_agreement`,
     and with targets `Y` the Kaggle KL of each (`kl_fp32`, `kl_int8`)."""
-    from eegnb.hms.metrics import kl_divergence
     p32, p8 = _softmax(onnx_logits(fp32_path, X)), _softmax(onnx_logits(int8_path, X))
     out = {"kl_fp32_int8": kl_divergence(p32, p8), "max_abs_proba_diff": float(np.abs(p32 - p8).max()),
            "argmax_agreement": float((p32.argmax(1) == p8.argmax(1)).mean()), "n": int(len(X))}
@@ -68,7 +70,6 @@ def int8_cost(fp32_path, int8_path, X: np.ndarray, Y: np.ndarray | None = None) 
 def export_checkpoint(ckpt_path, out_dir, inputs: dict[str, np.ndarray], Y: np.ndarray | None = None) -> list[dict]:
     """ONNX fp32 + int8 of every member of the checkpoint at `ckpt_path`, with parity and int8 cost on
     `inputs[member input]` (at most 64 windows). One dict per member: paths, sizes, parity, int8 cost."""
-    from eegnb.hms.predict import load_checkpoint
     ck = load_checkpoint(ckpt_path)
     out_dir = Path(out_dir); res = []
     for i, (m, net) in enumerate(zip(ck["members"], ck["models"])):

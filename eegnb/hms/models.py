@@ -8,7 +8,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..models.base import EEGModel, register_model
+from ..models.base import EEGModel
+from ..registry import register_model
 
 # %% auto #0
 __all__ = ['LARGE', 'SEBlock1d', 'HMSResNetGRU', 'HMSSpectrogramCNN']

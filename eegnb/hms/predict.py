@@ -13,9 +13,15 @@ import pandas as pd
 import torch
 
 from ..core import DataError
+from ..data.readers import read_file
+from ..models import create_model
+from ..preprocess.signal import resample
+from .data import bandpass_chains, chain_spectrogram, chains_from_recording
+from .models import HMSResNetGRU, HMSSpectrogramCNN  # noqa: F401  (registers the HMS models with create_model)
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'save_checkpoint', 'load_checkpoint', 'recording_windows', 'predict_files']
+__all__ = ['CHECKPOINT_FORMAT', 'save_checkpoint', 'load_checkpoint', 'predict_logits', 'ensemble_predict', 'recording_windows',
+           'predict_files']
 
 # %% ../../nbs/95_hms.predict.ipynb #c003
 CHECKPOINT_FORMAT = "eegnb.hms/1"
@@ -40,8 +46,6 @@ def save_checkpoint(path, members: list[dict], *, classes, temperature: float, s
 
 def load_checkpoint(path) -> dict:
     "The checkpoint dict with `models` (built, weights loaded, eval mode) added; `DataError` for another format."
-    from eegnb.models import create_model
-    import eegnb.hms.models  # noqa: F401
     path = Path(path)
     if not path.is_file(): raise DataError(path, "checkpoint file not found.")
     try:
@@ -59,12 +63,31 @@ def load_checkpoint(path) -> dict:
     blob["source"] = str(path)
     return blob
 
+# %% ../../nbs/95_hms.predict.ipynb #c010
+@torch.no_grad()
+def predict_logits(model: torch.nn.Module, X: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    "Logits `(n, n_outputs)` float64 of `model` in eval mode over inputs `X` `(n, ...)`, `batch_size` at a time."
+    model.eval()
+    out = [model(torch.as_tensor(X[i:i + batch_size], dtype=torch.float32)).double().numpy() for i in range(0, len(X), batch_size)]
+    return np.concatenate(out)
+
+def _softmax(z):
+    z = np.asarray(z, dtype=np.float64); e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+def ensemble_predict(member_logits: list[np.ndarray], weights, temperature: float) -> dict[str, np.ndarray]:
+    """Calibrated ensemble: `proba` `(n, K)` = softmax(log(Σ w_m softmax(z_m)) / T), `entropy` `(n,)` nats,
+    `spread` `(n,)` (members' probability std, mean over classes)."""
+    P = np.stack([_softmax(z) for z in member_logits])
+    mix = np.tensordot(np.asarray(weights, float), P, 1)
+    proba = _softmax(np.log(np.clip(mix, 1e-12, 1)) / temperature)
+    ent = -(proba * np.log(np.clip(proba, 1e-12, 1))).sum(1)
+    return {"proba": proba, "entropy": ent, "spread": P.std(0).mean(1)}
+
 # %% ../../nbs/95_hms.predict.ipynb #c004
 def recording_windows(rec, ckpt: dict, *, fill_missing: bool = False) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Inputs `{"raw": (n, C, T), "image": (n, c, F, T')}` of `rec` as the checkpoint's members read them, and
     the window starts `(n,)` s."""
-    from eegnb.hms.data import bandpass_chains, chain_spectrogram, chains_from_recording
-    from eegnb.preprocess.signal import resample
     if abs(rec.sfreq - ckpt["sfreq"]) > 1e-6: rec = resample(rec, ckpt["sfreq"])
     if ckpt["pairs"] is not None:
         ch, _ = chains_from_recording(rec, [tuple(p) for p in ckpt["pairs"]], fill_missing=fill_missing)
@@ -91,8 +114,6 @@ def predict_files(model_path, files, out_path, fill_missing: bool = False) -> pd
     """Per-window ensemble probabilities of every file in `files` (any format `eegnb.data.read_file` reads),
     written to `out_path` (`.csv` or `.parquet`) and returned. Columns: record, window, start_s,
     proba_<class>..., pred, entropy, spread."""
-    from eegnb.data.readers import read_file
-    from eegnb.hms.train import ensemble_predict, predict_logits
     out_path = Path(out_path)
     if out_path.suffix.lower() not in (".csv", ".parquet"):
         raise ValueError(f"out_path must end in .csv or .parquet, got {out_path.name!r}.")

@@ -6,9 +6,9 @@
 __all__ = []
 
 # %% ../../nbs/50_models.ipynb #c002
-from .base import (MODELS, OBJECTIVES, EEGModel, PretrainObjective, chs_info_from_names, create_model,
-                               create_objective, electrode_positions, list_models, names_from_chs_info,
-                               register_model, register_objective)
+from ..registry import (MODELS, OBJECTIVES, create_model, create_objective, list_models, register_model,
+                                   register_objective)
+from .base import EEGModel, PretrainObjective, chs_info_from_names, electrode_positions, names_from_chs_info
 from .foundation import EEGFoundation
 from .adapter import AdaptedModel, ChannelAdapter, with_adapter
 from .braindecode import BraindecodeModel, Deep4Baseline, EEGNetBaseline, ShallowFBCSPBaseline

@@ -6,25 +6,25 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
-from ..core import check_option
-from ..preprocess.channels import _electrodes, _parse_label, montage_name
+from ..preprocess.channels import electrode_names, montage_name, parse_label
+from ..registry import (MODELS, OBJECTIVES, create_model, create_objective, list_models, register_model,
+                        register_objective)
 
 # %% auto #0
-__all__ = ['MODELS', 'OBJECTIVES', 'electrode_positions', 'chs_info_from_names', 'names_from_chs_info', 'EEGModel',
-           'register_model', 'create_model', 'list_models', 'register_objective', 'PretrainObjective',
-           'create_objective']
+__all__ = ['template_positions', 'electrode_positions', 'chs_info_from_names', 'names_from_chs_info', 'EEGModel',
+           'PretrainObjective']
 
 # %% ../../nbs/51_models.base.ipynb #c006
 @functools.cache
-def _template_positions() -> dict[str, np.ndarray]:
+def template_positions() -> dict[str, np.ndarray]:
+    "Montage name -> `(3,)` float32 position in metres of every electrode of MNE's 10-05 template head."
     import mne
     return {k: np.asarray(v, dtype=np.float32) for k, v in
             mne.channels.make_standard_montage(montage_name()).get_positions()["ch_pos"].items()}
@@ -34,14 +34,14 @@ def electrode_positions(ch_names: Sequence[str]) -> np.ndarray:
 
     Accepts the spellings `eegnb.preprocess.canonical_name` does (`EEG T3-REF`, `Fc5.`) and bipolar `A-B`
     derivations (midpoint). Raises `ValueError` listing every channel it cannot place."""
-    pos, bad = _template_positions(), []
+    pos, bad = template_positions(), []
     out = np.zeros((len(ch_names), 3), dtype=np.float32)
     for i, label in enumerate(ch_names):
-        name, kind, why = _parse_label(label)
+        name, kind, why = parse_label(label)
         if name is not None:
             out[i] = pos[name]
         elif kind == "bipolar" and "-" in str(label) and len(parts := str(label).split("-")) == 2:
-            a, b = (_electrodes().get(p.strip().upper()) for p in parts)
+            a, b = (electrode_names().get(p.strip().upper()) for p in parts)
             if a is None or b is None: bad.append(why); continue
             out[i] = (pos[a] + pos[b]) / 2
         else:
@@ -134,51 +134,11 @@ class EEGModel(nn.Module):
         return groups
 
 # %% ../../nbs/51_models.base.ipynb #c011
-MODELS: dict[str, dict[str, Any]] = {}
-"Registered models: name -> {cls, family, any_montage, pretrain, description}."
-
-def register_model(name: str, *, family: str, pretrain: str | None = None, description: str = "") -> Callable:
-    """Class decorator adding an `EEGModel` subclass to `MODELS` as `name`. `family`: foundation, labram,
-    signal_jepa, seizure, baseline...; `pretrain`: the name of its default pretraining objective (or None)."""
-    def deco(cls):
-        if name in MODELS and MODELS[name]["cls"].__qualname__ != cls.__qualname__:
-            raise ValueError(f"a model named {name!r} is already registered ({MODELS[name]['cls'].__qualname__}).")
-        doc = (cls.__doc__ or "").strip().split("\n")[0]
-        MODELS[name] = {"cls": cls, "family": family, "any_montage": bool(getattr(cls, "any_montage", False)),
-                        "pretrain": pretrain, "description": description or doc}
-        cls.registry_name = name
-        return cls
-    return deco
-
 def _load_all() -> None:
-    import eegnb.models  # noqa: F401  (importing the package registers every model)
-    import eegnb.hms.models  # noqa: F401  (the HMS models live with their task; imported here to avoid a cycle)
-
-def create_model(name: str, **kwargs) -> EEGModel:
-    "Build the registered model `name` with braindecode-style keyword arguments."
-    _load_all()
-    check_option("model", name, sorted(MODELS))
-    return MODELS[name]["cls"](**kwargs)
-
-def list_models() -> pd.DataFrame:
-    "One row per registered model: family, any_montage, default pretraining objective, description."
-    _load_all()
-    rows = [{"model": k, **{c: v[c] for c in ("family", "any_montage", "pretrain", "description")}}
-            for k, v in sorted(MODELS.items())]
-    return pd.DataFrame(rows, columns=["model", "family", "any_montage", "pretrain", "description"]).set_index("model")
+    """Does nothing: importing this module imports `eegnb.models`, which imports every model module. Kept only
+    until `eegnb.train.run` stops calling it."""
 
 # %% ../../nbs/51_models.base.ipynb #c013
-OBJECTIVES: dict[str, type] = {}
-"Registered pretraining objectives: name -> class taking `(encoder, **options)`."
-
-def register_objective(name: str) -> Callable:
-    "Class decorator adding a `PretrainObjective` to `OBJECTIVES`."
-    def deco(cls):
-        OBJECTIVES[name] = cls
-        cls.registry_name = name
-        return cls
-    return deco
-
 class PretrainObjective(nn.Module):
     "Base of pretraining objectives: holds `encoder`; `forward(batch) -> {'loss': scalar tensor, <name>: float...}`."
     registry_name: str = ""
@@ -187,11 +147,3 @@ class PretrainObjective(nn.Module):
         self.encoder = encoder
     def forward(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         raise NotImplementedError
-
-def create_objective(name: str, encoder: EEGModel, **kwargs) -> PretrainObjective:
-    "Build the registered objective `name` around `encoder`."
-    if name not in OBJECTIVES:
-        _load_all()
-        import eegnb.pretrain  # noqa: F401  (registers the generic objectives)
-    check_option("objective", name, sorted(OBJECTIVES))
-    return OBJECTIVES[name](encoder, **kwargs)

@@ -13,7 +13,8 @@ from torch import nn
 
 from braindecode.models import Deep4Net, EEGNet, ShallowFBCSPNet
 
-from .base import EEGModel, register_model
+from ..registry import register_model
+from .base import EEGModel
 
 # %% auto #0
 __all__ = ['BraindecodeModel', 'EEGNetBaseline', 'ShallowFBCSPBaseline', 'Deep4Baseline']

@@ -14,7 +14,8 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 from torch_geometric.nn import GATv2Conv
 
-from .base import EEGModel, _template_positions, electrode_positions, register_model
+from ..registry import register_model
+from .base import EEGModel, electrode_positions, template_positions
 
 # %% auto #0
 __all__ = ['ChannelEmbedding', 'PatchEmbedding', 'RelativePositionBias', 'TemporalAttention', 'neighbour_order', 'knn_edges',
@@ -25,7 +26,7 @@ class ChannelEmbedding(nn.Module):
     "`(..., n_chans, 3)` positions (m) -> `(..., n_chans, embed_dim)`: MLP of the position + nearest-template identity."
     def __init__(self, embed_dim: int, hidden: int = 64):
         super().__init__()
-        tpl, names = _template_positions(), []
+        tpl, names = template_positions(), []
         for n in sorted(tpl, key=lambda n: (n in ("T3", "T4", "T5", "T6"), n)):   # one name per site: T7, not T3
             if all(np.abs(tpl[n] - tpl[m]).max() > 1e-4 for m in names): names.append(n)
         self.template_names = names

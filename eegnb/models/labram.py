@@ -17,8 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core import check_option
-from .base import (EEGModel, PretrainObjective, electrode_positions, register_model,
-                               register_objective)
+from ..registry import register_model, register_objective
+from .base import EEGModel, PretrainObjective, electrode_positions
 from ..preprocess.channels import try_canonical_name
 
 # %% auto #0

@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch_geometric.nn import SSGConv
 
-from .base import EEGModel, register_model
+from ..registry import register_model
+from .base import EEGModel
 from .mamba import BiMamba
 
 # %% auto #0

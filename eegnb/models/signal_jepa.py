@@ -15,7 +15,8 @@ from braindecode.models import SignalJEPA, SignalJEPA_Contextual, SignalJEPA_Pos
 from torch import nn
 
 from ..core import check_option, validate_type
-from .base import EEGModel, PretrainObjective, register_model, register_objective
+from ..registry import register_model, register_objective
+from .base import EEGModel, PretrainObjective
 
 # %% auto #0
 __all__ = ['MASK_MODES', 'SignalJEPAModel', 'block_mask', 'SignalJEPAObjective', 'SignalJEPAPostLocal', 'SignalJEPAPreLocal',

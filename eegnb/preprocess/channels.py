@@ -15,8 +15,8 @@ import numpy as np
 from ..core import DataError, Recording, check_option, validate_type
 
 # %% auto #0
-__all__ = ['STANDARD_1020', 'OLD_1020_NAMES', 'DOUBLE_BANANA', 'CHBMIT_BIPOLAR', 'montage_name', 'try_canonical_name',
-           'canonical_name', 'harmonize', 'rereference', 'bipolar']
+__all__ = ['STANDARD_1020', 'OLD_1020_NAMES', 'DOUBLE_BANANA', 'CHBMIT_BIPOLAR', 'montage_name', 'electrode_names', 'parse_label',
+           'try_canonical_name', 'canonical_name', 'harmonize', 'rereference', 'bipolar']
 
 # %% ../../nbs/10_preprocess.channels.ipynb #c005
 STANDARD_1020: list[str] = ["Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T7", "C3", "Cz", "C4", "T8",
@@ -32,8 +32,9 @@ def montage_name() -> str:
     return "colin27_1005" if "colin27_1005" in mne.channels.get_builtin_montages() else "standard_1005"
 
 @functools.cache
-def _electrodes() -> dict[str, str]:
-    "Upper-case name -> montage name, for every electrode of the 10-05 template (343, A1/A2/M1/M2 included)."
+def electrode_names() -> dict[str, str]:
+    """Upper-case name -> montage name (`"FCZ"` -> `"FCz"`), for every electrode of MNE's 10-05 template (343,
+    A1/A2/M1/M2 included)."""
     import mne
     return {n.upper(): n for n in mne.channels.make_standard_montage(montage_name()).ch_names}
 
@@ -46,10 +47,11 @@ _NON_EEG = {"ECG", "EKG", "EOG", "EMG", "RESP", "TEMP", "SAO", "SPO", "PHOTIC", 
 def _electrode(part: str) -> str | None:
     "Montage name of one electrode token (old names mapped), or None."
     up = part.strip().upper()
-    return _electrodes().get(OLD_1020_NAMES.get(up, up))
+    return electrode_names().get(OLD_1020_NAMES.get(up, up))
 
-def _parse_label(label: str) -> tuple[str | None, str, str]:
-    "(canonical name or None, kind, reason): kind is 'electrode', 'bipolar', 'non_eeg' or 'unknown'."
+def parse_label(label: str) -> tuple[str | None, str, str]:
+    """What the channel label `label` is: `(canonical 10-05 name or None, kind, reason)`, kind one of 'electrode',
+    'bipolar', 'non_eeg', 'unknown'; `reason` (empty for an electrode) says in words why it has no single name."""
     s = str(label).strip().rstrip(".")                   # BCI2000 pads names with dots: 'Fc5.', 'C3..', 'Iz..'
     s = re.sub(r"^EEG\s+", "", s, flags=re.I)
     first = re.match(r"[A-Z]*", s.upper()).group()      # 'ECG ECG' -> ECG, 'EKG1-REF' -> EKG, 'SaO2' -> SAO
@@ -75,7 +77,7 @@ def _parse_label(label: str) -> tuple[str | None, str, str]:
 
 def try_canonical_name(label: str) -> str | None:
     "The 10-05 name of the electrode `label` spells (e.g. 'EEG T3' -> 'T7'), or None if it is not one electrode."
-    return _parse_label(label)[0]
+    return parse_label(label)[0]
 
 def canonical_name(label: str) -> str:
     """The 10-05 name (case as in MNE's `standard_1005`) of the electrode that `label` spells.
@@ -83,7 +85,7 @@ def canonical_name(label: str) -> str:
     Strips the `EEG ` prefix, reference suffixes (`-REF`, `-LE`, `-AR`, `-AVG`, `-A1`, `-A2`, `-M1`, `-M2`) and
     BCI2000 dots, and maps T3/T4/T5/T6 to T7/T8/P7/P8. Raises `ValueError` saying why for bipolar derivations,
     non-EEG channels and unknown names."""
-    name, _, why = _parse_label(label)
+    name, _, why = parse_label(label)
     if name is None:
         raise ValueError(why)
     return name
@@ -96,7 +98,7 @@ def _sort_channels(rec: Recording) -> tuple[dict[str, str], list[str], dict[str,
         if kind != "eeg":
             dropped[label] = f"{kind} channel"
             continue
-        name, what, why = _parse_label(label)
+        name, what, why = parse_label(label)
         if name: mapped[label] = name
         else:
             dropped[label] = why

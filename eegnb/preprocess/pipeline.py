@@ -16,7 +16,9 @@ import eegnb
 from ..core import DataError, Recording, check_option
 from .channels import STANDARD_1020, harmonize, rereference
 from .quality import channel_quality, window_quality
-from .signal import resample, robust_center_scale, robust_z
+from ..data.readers import EDFChunkReader
+from .signal import (apply_fir, design_bandpass, design_notch, detect_line_freq, rational_ratio, resample,
+                     robust_center_scale, robust_z)
 from .windows import Windows, make_windows
 
 # %% auto #0
@@ -79,7 +81,6 @@ def antialias_filter(sfreq_in: float, sfreq_out: float, up: int, f_pass: float) 
 
 def _fused_fir(sfreq: float, l_freq, h_freq, notch_freq) -> tuple[np.ndarray, float]:
     "Band-pass (and notch) as one zero-phase FIR at `sfreq`, MNE's designs; returns it and its stopband edge (Hz)."
-    from eegnb.preprocess.signal import design_bandpass, design_notch
     nyq = sfreq / 2
     h_eff = None if h_freq is None else min(h_freq, 0.9 * nyq)          # never filter past Nyquist
     h = design_bandpass(sfreq, l_freq, h_eff) if (l_freq or h_eff) else np.ones(1)
@@ -93,7 +94,6 @@ def filter_resample(x: np.ndarray, sfreq_in: float, sfreq_out: float, *, l_freq:
     """`x` `(n_chans, n_times)` at `sfreq_in` Hz → float32 `(n_chans, ceil(n_times * sfreq_out / sfreq_in))`:
     polyphase resampling (exact rational ratio, short anti-aliasing filter), then band-pass and notch as one FIR."""
     from scipy.signal import resample_poly
-    from eegnb.preprocess.signal import apply_fir, rational_ratio
     h, f_pass = _fused_fir(sfreq_out, l_freq, h_freq, notch_freq)
     if sfreq_in != sfreq_out:
         r = rational_ratio(sfreq_in, sfreq_out)
@@ -122,7 +122,6 @@ def filter_and_resample(rec: Recording, config: PrepConfig) -> Recording:
     """`rec` at `config.sfreq`, band-passed and notched (`filter_resample`); a rate ratio polyphase cannot take
     exactly (Bonn's 173.61 Hz) is resampled by MNE's FFT method first. The notch frequency is detected from the
     line-noise power when `config.notch` is "auto" (none is applied when no line peak stands out)."""
-    from eegnb.preprocess.signal import detect_line_freq, rational_ratio
     ratios = None
     if config.notch == "auto": notch_freq, ratios = detect_line_freq(rec)
     else: notch_freq = config.notch
@@ -172,8 +171,6 @@ def iter_preprocess_edf(path, config: PrepConfig = PrepConfig(montage="native", 
     """Yield `Windows` of an EDF/BDF chunk by chunk (fixed windows, `stride_s` = `window_s`): band-pass and
     notch (`config.notch` a frequency or None; "auto" needs the whole recording, use `preprocess`),
     polyphase resampling to `config.sfreq`, window quality flags, optional per-window z-scoring."""
-    from eegnb.data.readers import EDFChunkReader
-    from eegnb.preprocess.signal import rational_ratio
     if config.montage != "native" or config.align not in ("auto", "fixed") or config.normalize == "robust_z" \
             or (config.stride_s not in (None, config.window_s)) or config.notch == "auto" or config.reference != "none":
         raise ValueError("iter_preprocess_edf supports montage='native', fixed windows with stride = window, "

@@ -6,6 +6,7 @@
 __all__ = []
 
 # %% ../../nbs/56_pretrain.ipynb #c002
-from ..models.base import OBJECTIVES, PretrainObjective, create_objective, register_objective
+from ..models.base import PretrainObjective
+from ..registry import OBJECTIVES, create_objective, register_objective
 from .masking import channel_mask, span_mask, span_runs, time_channel_mask
 from .objectives import AuxHeads, ContrastiveChannel, MaskedReconstruction, masked_mse

@@ -13,7 +13,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core import check_option
-from ..models.base import EEGModel, OBJECTIVES, PretrainObjective, create_objective, register_objective
+from ..models.base import EEGModel, PretrainObjective
+from ..registry import OBJECTIVES, create_objective, register_objective
 from .masking import time_channel_mask
 
 # %% auto #0

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..evaluate import aggregate, cross_validate, feature_classifier, score
+from ..features import ConnectivityFeatures, SpectralFeatures, TemporalFeatures
 
 # %% auto #0
 __all__ = ['FEATURE_GROUPS', 'window_features', 'baseline_scores', 'same_fold_baselines', 'ablation_figure']
@@ -22,7 +23,6 @@ FEATURE_GROUPS = ("spectral", "temporal", "connectivity")
 def window_features(X: np.ndarray, sfreq: float, ch_names: Sequence[str], groups: Sequence[str] = ("spectral",), *,
                     complexity: bool = False) -> pd.DataFrame:
     "Features of windows `X (n_windows, n_chans, n_times)` µV: the named `FEATURE_GROUPS` side by side."
-    from eegnb.features import ConnectivityFeatures, SpectralFeatures, TemporalFeatures
     bad = [g for g in groups if g not in FEATURE_GROUPS]
     if bad or not groups: raise ValueError(f"unknown or no feature groups {bad or list(groups)}; known: {list(FEATURE_GROUPS)}")
     make = {"spectral": lambda: SpectralFeatures(sfreq, ch_names),

@@ -17,7 +17,8 @@ from lightning.pytorch import Callback, LightningModule
 from torch import nn
 
 from ..config import ConfigModel
-from ..models.base import EEGModel, PretrainObjective
+from ..models.base import EEGModel
+from ..pretrain import PretrainObjective   # importing eegnb.pretrain registers the generic objectives
 from .data import EEGAugment, TrainWindows, montage_loader
 
 # %% auto #0

@@ -25,9 +25,10 @@ from pydantic import SerializeAsAny, field_validator, model_validator
 from ..config import ConfigModel, load_config as load_any_config, register_schema
 from ..core import check_option
 from ..loaders import subject_split
-from ..models.base import EEGModel, chs_info_from_names, create_model, create_objective
+from ..models import MODELS, EEGModel, chs_info_from_names, create_model, create_objective, with_adapter
 from ..preprocess.channels import STANDARD_1020
-from ..store import WindowStore, open_store
+from ..preprocess.pipeline import PrepConfig
+from ..store import WindowStore, open_store, prepare
 from .compare import ablation_figure
 from .checkpoints import PhaseStore, data_index_hash, stable_hash
 from .data import EEGAugment, TrainWindows, montage_loader, subject_folds
@@ -259,15 +260,12 @@ class Experiment:
         m = create_model(self.cfg.model, chs_info=chs, n_times=self.n_times, sfreq=self.store.sfreq, n_outputs=None,
                          **self._model_options())
         if self.cfg.adapter is True:
-            from eegnb.models.adapter import with_adapter
             m = with_adapter(m)
         if n_outputs: m.reset_head(n_outputs)
         return m
 
     def _model_options(self) -> dict:
         "The model's keyword arguments: the preset's (`LARGE`) updated by `model_options`."
-        from eegnb.models.base import MODELS, _load_all
-        _load_all()
         check_option("model", self.cfg.model, sorted(MODELS))
         base = dict(getattr(MODELS[self.cfg.model]["cls"], "LARGE", {})) if self.cfg.preset == "large" else {}
         return {**base, **self.cfg.model_options}
@@ -277,13 +275,11 @@ class Experiment:
         if self.cfg.adapter != "auto" or getattr(model, "any_montage", False): return model
         tw = TrainWindows(self.store, task_rows[:1])
         if list(tw.montages[tw.montage[task_rows[0]]]) == list(self.cfg.channels): return model
-        from eegnb.models.adapter import with_adapter
         return with_adapter(model)
 
     def readable_rows(self, datasets: list[str] | None, *, task: bool = False) -> np.ndarray:
         """Rows of `datasets` (None: all) whose montage the model reads (any placeable montage, or exactly its
         channels; for a `task` under `adapter: auto`, any placeable montage)."""
-        from eegnb.models.base import MODELS
         any_montage = self.cfg.adapter is True or MODELS[self.cfg.model]["any_montage"]
         ix = self.index
         keep = np.ones(len(ix), bool) if datasets is None else ix.dataset.isin(datasets).to_numpy()
@@ -463,7 +459,6 @@ class Experiment:
                 model = self.build_model()
                 if init_state is not None: model.load_state_dict(init_state)
                 if phase.head:
-                    from eegnb.models.base import MODELS
                     check_option("head", phase.head, sorted(MODELS))
                     model = MODELS[phase.head]["cls"].from_encoder(model, len(classes))
                 else:
@@ -508,7 +503,6 @@ class Experiment:
         return oof, sc, {"phase": name, "key": key, "folds": len(folds)}
 
 def _default_objective(model: str) -> str:
-    from eegnb.models.base import MODELS
     obj = MODELS[model]["pretrain"]
     if obj is None: raise ValueError(f"model {model!r} has no default pretraining objective: set `objective` in the phase.")
     return obj
@@ -543,8 +537,6 @@ def _arm_config(cfg: TrainConfig, keep: list[str]) -> TrainConfig:
 def ensure_store(path: str | Path, datasets: list[str], config: dict | None = None, data_dir: str | None = None,
                  n_workers: int = 1) -> WindowStore:
     "The window store at `path`, prepared first (resumably) for those of `datasets` it lacks."
-    from eegnb.preprocess.pipeline import PrepConfig
-    from eegnb.store import prepare
     path = Path(path)
     have = set(open_store(path).index.dataset.unique()) if (path / "store.json").exists() else set()
     if set(datasets) - have:
