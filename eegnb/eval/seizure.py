@@ -17,8 +17,8 @@ from ..core import check_option
 
 # %% auto #0
 __all__ = ['SECONDS_PER_DAY', 'SCORING_METHODS', 'SZCORE_FS', 'DEFAULT_THRESHOLDS', 'OPERATING_POINT_COLUMNS', 'moving_average',
-           'probabilities_to_events', 'PostProcessing', 'SzCoreParameters', 'score_events', 'score_recordings',
-           'operating_points']
+           'probabilities_to_events', 'PostProcessing', 'SzCoreParameters', 'event_rates', 'score_events',
+           'score_recordings', 'bootstrap_event_rates', 'operating_points']
 
 # %% ../../nbs/71_eval.seizure.ipynb #c005
 def _check_proba(proba, sfreq: float) -> np.ndarray:
@@ -164,7 +164,7 @@ def _check_events(events, name: str, duration_s: float) -> np.ndarray:
         raise ValueError(f"{name} events {tuple(e[i])} and {tuple(e[i + 1])} overlap; merge them first.")
     return e
 
-def _rates(tp, fn, fp, duration_s) -> dict:
+def event_rates(tp, fn, fp, duration_s) -> dict:
     "Sensitivity, precision, F1 and FA/24h from counts (scalars or arrays); NaN where undefined."
     tp, fn, fp, duration_s = (np.asarray(v, dtype=np.float64) for v in (tp, fn, fp, duration_s))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -269,7 +269,7 @@ def score_events(ref, hyp, duration_s: float, method: str = "ovlp", *,
     else: tp, fn, fp, n_ref, n_hyp = _score_szcore(ref, hyp, duration_s, szcore or SzCoreParameters())
     if method == "szcore": duration_s = round(duration_s * SZCORE_FS) / SZCORE_FS
     return {"method": method, "duration_s": float(duration_s), "n_ref": n_ref, "n_hyp": n_hyp,
-            "tp": tp, "fn": fn, "fp": fp, **_rates(tp, fn, fp, duration_s)}
+            "tp": tp, "fn": fn, "fp": fp, **event_rates(tp, fn, fp, duration_s)}
 
 # %% ../../nbs/71_eval.seizure.ipynb #c030
 _COUNT_COLUMNS = ["n_recordings", "hours", "n_ref", "n_hyp", "tp", "fn", "fp"]
@@ -278,7 +278,7 @@ def _pooled_row(df: pd.DataFrame) -> dict:
     sums = {k: df[k].sum() for k in ("n_ref", "n_hyp", "tp", "fn", "fp", "duration_s")}
     return {"n_recordings": len(df), "hours": sums["duration_s"] / 3600,
             **{k: sums[k] for k in ("n_ref", "n_hyp", "tp", "fn", "fp")},
-            **_rates(sums["tp"], sums["fn"], sums["fp"], sums["duration_s"])}
+            **event_rates(sums["tp"], sums["fn"], sums["fp"], sums["duration_s"])}
 
 def _check_recording(rec, i: int, n: int, what: str) -> tuple:
     if not isinstance(rec, (tuple, list)) or len(rec) != n:
@@ -337,11 +337,13 @@ def _subject_counts(recs, post: PostProcessing, method: str, szcore) -> pd.DataF
                                                                                   "duration_s")}})
     return pd.DataFrame(rows).groupby("subject", sort=True).sum()
 
-def _bootstrap(counts: pd.DataFrame, n_boot: int, seed: int, ci: float) -> dict:
+def bootstrap_event_rates(counts: pd.DataFrame, n_boot: int, seed: int, ci: float) -> dict:
+    """Percentile intervals (`ci`, e.g. 0.95) of `event_rates` over `n_boot` resamples of the rows of `counts`
+    (one row per subject: tp, fn, fp, duration_s), pooled per resample: `<rate>_ci_low`, `<rate>_ci_high`."""
     c = counts[["tp", "fn", "fp", "duration_s"]].to_numpy(np.float64)
     idx = np.random.default_rng(seed).integers(0, len(c), size=(n_boot, len(c)))
     s = c[idx].sum(axis=1)                                                   # (n_boot, 4) pooled resamples
-    boots = _rates(s[:, 0], s[:, 1], s[:, 2], s[:, 3])
+    boots = event_rates(s[:, 0], s[:, 1], s[:, 2], s[:, 3])
     q = [(1 - ci) / 2, 1 - (1 - ci) / 2]
     out = {}
     for k, v in boots.items():
@@ -373,7 +375,7 @@ def operating_points(val: Sequence[tuple], test: Sequence[tuple], fa_per_24h: Se
     val_rows = []
     for t in ths:
         tot = _subject_counts(val_s, base.with_threshold(t), method, szcore).sum()
-        val_rows.append(_rates(tot.tp, tot.fn, tot.fp, tot.duration_s))
+        val_rows.append(event_rates(tot.tp, tot.fn, tot.fp, tot.duration_s))
     # the test set's size does not depend on the threshold (SzCORE's merge and split act on the reference alone)
     silent = [score_events(ref, None, duration_s, method, szcore=szcore) for _, _, ref, duration_s, _ in test_s]
     size = {"n_test_subjects": len({r[4] for r in test_s}), "n_test_recordings": len(test_s),
@@ -389,8 +391,8 @@ def operating_points(val: Sequence[tuple], test: Sequence[tuple], fa_per_24h: Se
                        val_sensitivity=val_rows[i]["sensitivity"])
             counts = _subject_counts(test_s, base.with_threshold(ths[i]), method, szcore)
             tot = counts.sum()
-            point = _rates(tot.tp, tot.fn, tot.fp, tot.duration_s)
-            cis = _bootstrap(counts, n_boot, seed, ci)
+            point = event_rates(tot.tp, tot.fn, tot.fp, tot.duration_s)
+            cis = bootstrap_event_rates(counts, n_boot, seed, ci)
             row.update(tp=tot.tp, fn=tot.fn, fp=tot.fp)
             for k in _OP_METRICS:
                 row.update({k: point[k], f"{k}_ci_low": cis[f"{k}_ci_low"], f"{k}_ci_high": cis[f"{k}_ci_high"]})

@@ -22,7 +22,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from ..config import ConfigModel, load_config, register_schema
 from ..core import DataError, Recording
-from ..eval.seizure import SCORING_METHODS, PostProcessing, _bootstrap, _rates, operating_points, score_events
+from ..data import load_all
+from ..eval.seizure import SCORING_METHODS, PostProcessing, bootstrap_event_rates, event_rates, operating_points, score_events
 from ..features.spectral import BANDS, band_power
 from ..features.temporal import time_features
 from ..models import create_model
@@ -144,7 +145,6 @@ def load_seizure_recordings(dataset: str, *, data_dir: str | Path | None = None,
     `chbmit_clips` (ictal clips all 1, pre-ictal all 0; subject = patient), `bonn` (set S/E all 1; no subject ids,
     subject = segment) or a seizure-free site of `SEIZURE_FREE_SITES` (all 0; Guinea-Bissau controls only).
     `max_per_subject_label`: keep at most that many records per (subject, label), for quick tests."""
-    from eegnb.data import load_all
     out, seen = [], {}
     for rec in load_all(dataset, data_dir=data_dir):
         y = _dense_from_labels(dataset, rec, rec.n_times)
@@ -409,8 +409,8 @@ def evaluate_grouped(recordings: Sequence[SeizureRecording], specs: dict[str, di
                 c = pd.concat(counts[name, b]).groupby("subject").sum()
                 tot = c.sum()
                 row.update(n_test_subjects=len(c), n_test_seizures=int(tot.tp + tot.fn), tp=tot.tp, fn=tot.fn, fp=tot.fp,
-                           test_hours=tot.duration_s / 3600, **_rates(tot.tp, tot.fn, tot.fp, tot.duration_s),
-                           **_bootstrap(c, n_boot, seed, 0.95))
+                           test_hours=tot.duration_s / 3600, **event_rates(tot.tp, tot.fn, tot.fp, tot.duration_s),
+                           **bootstrap_event_rates(c, n_boot, seed, 0.95))
             op_rows.append(row)
     xs = pd.DataFrame(xs_rows, columns=["model", "fa_budget_per_24h", "fold", "site", "fp", "hours"])
     if len(xs):
