@@ -63,8 +63,8 @@ def load_checkpoint(path) -> dict:
 def recording_windows(rec, ckpt: dict, *, fill_missing: bool = False) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Inputs `{"raw": (n, C, T), "image": (n, c, F, T')}` of `rec` as the checkpoint's members read them, and
     the window starts `(n,)` s."""
-    from eegnb.hms.data import bandpass_chains, chain_spectrogram, chains_from_recording
-    from eegnb.preprocess.signal import resample
+    from eegnb.hms.data import chain_spectrogram, chains_from_recording
+    from eegnb.preprocess.signal import filter_array, resample
     if abs(rec.sfreq - ckpt["sfreq"]) > 1e-6: rec = resample(rec, ckpt["sfreq"])
     if ckpt["pairs"] is not None:
         ch, _ = chains_from_recording(rec, [tuple(p) for p in ckpt["pairs"]], fill_missing=fill_missing)
@@ -79,7 +79,7 @@ def recording_windows(rec, ckpt: dict, *, fill_missing: bool = False) -> tuple[d
     if n == 0:
         raise DataError(rec.source, f"the recording ({ch.shape[-1] / ckpt['sfreq']:g} s) is shorter than one "
                         f"{ckpt['window_s']:g}-s window.")
-    ch = bandpass_chains(ch, ckpt["sfreq"], *ckpt["band"])
+    ch = filter_array(ch, ckpt["sfreq"], *ckpt["band"], source=rec.source)
     raw = ch[:, : n * n_t].reshape(ch.shape[0], n, n_t).transpose(1, 0, 2).copy()
     out = {"raw": raw}
     if any(m["input"] == "image" for m in ckpt["members"]):
