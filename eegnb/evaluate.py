@@ -14,7 +14,7 @@ import pandas as pd
 from .core import check_option
 
 # %% auto #0
-__all__ = ['FEATURE_CLASSIFIERS', 'cross_validate', 'Scores', 'score', 'aggregate', 'feature_classifier']
+__all__ = ['FEATURE_CLASSIFIERS', 'CLASSIFIER_DEFAULTS', 'cross_validate', 'Scores', 'score', 'aggregate', 'feature_classifier']
 
 # %% ../nbs/40_evaluate.ipynb #c005
 def _outer_splits(y, groups, n_splits, seed):
@@ -121,17 +121,30 @@ def aggregate(oof: pd.DataFrame, by: str = "group") -> pd.DataFrame:
 FEATURE_CLASSIFIERS = ("logistic", "lightgbm")
 "Names `feature_classifier` accepts."
 
-def feature_classifier(name: str, *, seed: int = 0, C: float = 0.1, n_estimators: int = 100, num_leaves: int = 7):
-    "A fresh sklearn classifier: `logistic` (median imputation + StandardScaler + LogisticRegression(C)) or `lightgbm` (LGBMClassifier, NaN-aware)."
-    check_option("feature classifier", name, FEATURE_CLASSIFIERS)
-    if name == "logistic":
+CLASSIFIER_DEFAULTS: dict[str, dict] = {
+    "logistic": {"C": 0.1, "class_weight": "balanced", "max_iter": 2000},
+    "lightgbm": {"n_estimators": 100, "num_leaves": 7, "learning_rate": 0.05, "min_child_samples": 3,
+                 "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.5, "class_weight": "balanced",
+                 "verbose": -1, "n_jobs": 1},
+}
+"The standard settings of each feature classifier: `LogisticRegression` and `LGBMClassifier` keyword arguments."
+
+def feature_classifier(kind: str, *, seed: int = 0, **overrides):
+    """A fresh sklearn classifier with `CLASSIFIER_DEFAULTS[kind]`, updated by `overrides` (keyword arguments of
+    the estimator, e.g. `C=1.0`, `n_estimators=300`, `min_child_samples=5`): `logistic` is median imputation +
+    `StandardScaler` + `LogisticRegression` (an all-finite table passes the imputer unchanged); `lightgbm` is an
+    `LGBMClassifier` (NaN-aware) with `random_state=seed`."""
+    check_option("feature classifier", kind, FEATURE_CLASSIFIERS)
+    if "random_state" in overrides: raise ValueError("pass the random seed as seed=, not random_state=.")
+    params = {**CLASSIFIER_DEFAULTS[kind], **overrides}
+    if kind == "logistic":
         from sklearn.impute import SimpleImputer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
+        unknown = sorted(set(overrides) - set(LogisticRegression().get_params()))
+        if unknown: raise ValueError(f"{unknown} are not LogisticRegression parameters; see its documentation.")
         return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler(),
-                             LogisticRegression(C=C, class_weight="balanced", max_iter=2000))
+                             LogisticRegression(**params))
     from lightgbm import LGBMClassifier
-    return LGBMClassifier(n_estimators=n_estimators, num_leaves=num_leaves, learning_rate=0.05, min_child_samples=3,
-                          subsample=0.8, subsample_freq=1, colsample_bytree=0.5, class_weight="balanced",
-                          random_state=seed, verbose=-1, n_jobs=1)
+    return LGBMClassifier(random_state=seed, **params)

@@ -12,22 +12,24 @@ import numpy as np
 import pandas as pd
 
 from .core import check_option, validate_type
+from .features.spectral import BANDS, _bands
 
 # %% auto #0
-__all__ = ['BANDS', 'parse_feature_name', 'plot_topomap', 'Explanation', 'explain_tree', 'DeepExplanation', 'explain_deep']
+__all__ = ['parse_feature_name', 'plot_topomap', 'Explanation', 'explain_tree', 'DeepExplanation', 'explain_deep']
 
 # %% ../nbs/30_interpret.ipynb #c005
-BANDS: dict[str, tuple[float, float]] = {"delta": (0.5, 4.0), "theta": (4.0, 8.0), "alpha": (8.0, 12.0),
-                                         "sigma": (12.0, 16.0), "beta": (16.0, 30.0), "gamma": (30.0, 45.0)}
-"Frequency bands (Hz, [low, high)) recognised in feature names and used by `DeepExplanation.channel_band`."
+def _band_edges(bands=BANDS) -> dict[str, tuple[float, float]]:
+    "`{name: (low_hz, high_hz)}` view of `bands` (default `eegnb.features.spectral.BANDS`), in table order."
+    return {name: (lo, hi) for name, lo, hi in _bands(bands)}
 
 def parse_feature_name(name: str) -> tuple[str | None, str | None]:
     """`(band, channel)` of a feature column named `<feature>_<band>_<channel>` or `<feature>_<channel>`.
     `channel` is the last `_` token (None when the name has no `_`); `band` is the last middle token that names
-    a band of `BANDS` (lower-cased), else None."""
+    a band of `eegnb.features.spectral.BANDS` (lower-cased), else None."""
     toks = str(name).split("_")
     if len(toks) < 2: return None, None
-    bands = [t.lower() for t in toks[1:-1] if t.lower() in BANDS]
+    names = {b[0] for b in BANDS}
+    bands = [t.lower() for t in toks[1:-1] if t.lower() in names]
     return (bands[-1] if bands else None), toks[-1]
 
 # %% ../nbs/30_interpret.ipynb #c008
@@ -220,7 +222,7 @@ class DeepExplanation:
         cols = edges[:-1] / self.sfreq if self.sfreq else edges[:-1]
         return pd.DataFrame(m, index=pd.Index(self.ch_names, name="channel"), columns=pd.Index(cols, name="start"))
 
-    def channel_band(self, sfreq: float | None = None, *, bands: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+    def channel_band(self, sfreq: float | None = None, *, bands=BANDS) -> pd.DataFrame:
         """Channel x band map `(n_chans, n_bands)`: the attribution's energy in each band, averaged over windows.
 
         Each window's attribution trace (per channel) is Fourier transformed; the energy in a band is the sum of
@@ -228,10 +230,12 @@ class DeepExplanation:
         energies of all frequencies add up to `sum_t a(t)²`. As an attribution is roughly gradient × (input −
         reference), its spectrum says at which rhythm the part of the input that drives the output oscillates
         (alpha-band energy: the model's output is carried by the input's alpha activity on that channel). Energy
-        above the last band and below the first is not shown. `sfreq` defaults to the one given to `explain_deep`."""
+        above the last band and below the first is not shown. `bands`: `(name, low_hz, high_hz)` tuples or
+        `{name: (low_hz, high_hz)}`, default `eegnb.features.spectral.BANDS` (its sigma band overlaps alpha and
+        beta, so those columns share energy). `sfreq` defaults to the one given to `explain_deep`."""
         sfreq = sfreq or self.sfreq
         if not sfreq: raise ValueError("channel_band needs sfreq (Hz): pass it here or to explain_deep.")
-        bands = bands or BANDS
+        bands = _band_edges(bands)
         n = self.values.shape[2]
         spec = np.abs(np.fft.rfft(self.values, axis=2)) ** 2 / n
         spec[..., 1:(n + 1) // 2] *= 2           # one-sided: count the negative frequencies

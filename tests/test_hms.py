@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from eegnb.core import DataError
-from eegnb.hms.data import (DOUBLE_BANANA, RAW_FLIP, bandpass_chains, chains_from_recording, eeg_windows,
+from eegnb.hms.data import (DOUBLE_BANANA, RAW_FLIP, chains_from_recording, eeg_windows,
                             flip_hemispheres, label_table, patient_folds, spectrogram_windows)
 from eegnb.hms.metrics import kl_divergence
 from eegnb.hms.models import HMSResNetGRU, HMSSpectrogramCNN

@@ -9,15 +9,16 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.signal import butter, get_window, hilbert, sosfiltfilt
+from scipy.signal import get_window, hilbert
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..core import check_option
 from .spectral import BANDS, _bands, _check_x
+from ..preprocess.signal import filter_array
 
 # %% auto #0
-__all__ = ['MEASURES', 'FILTER_ORDER', 'channel_pairs', 'connectivity_feature_names', 'cross_spectra', 'coherence', 'bandpass',
-           'connectivity_features', 'ConnectivityFeatures']
+__all__ = ['MEASURES', 'channel_pairs', 'connectivity_feature_names', 'cross_spectra', 'coherence', 'connectivity_features',
+           'ConnectivityFeatures']
 
 # %% ../../nbs/22_features.connectivity.ipynb #c006
 MEASURES = ("coh", "plv", "corr")
@@ -81,16 +82,6 @@ def coherence(x: np.ndarray, sfreq: float, *, bands=BANDS, nperseg_s: float = 2.
     return np.stack([coh[..., _band_idx(freqs, lo, hi)].mean(-1) for _, lo, hi in bands], axis=1)
 
 # %% ../../nbs/22_features.connectivity.ipynb #c013
-FILTER_ORDER = 4
-"Butterworth order of the band-pass filters (applied forwards and backwards: zero phase, twice the attenuation)."
-
-def bandpass(x: np.ndarray, sfreq: float, lo: float, hi: float) -> np.ndarray:
-    "`x` band-passed to `lo`–`hi` Hz along the last axis (zero-phase Butterworth, `sosfiltfilt`)."
-    if not 0 < lo < hi < sfreq / 2:
-        raise ValueError(f"band {lo}–{hi} Hz must lie strictly inside 0–{sfreq / 2:g} Hz (Nyquist) to band-pass.")
-    sos = butter(FILTER_ORDER, [lo, hi], btype="bandpass", fs=sfreq, output="sos")
-    return sosfiltfilt(sos, x, axis=-1)
-
 def _plv_corr(xb: np.ndarray, i, j, want_plv: bool, want_corr: bool):
     "PLV and Pearson r `(n_windows, n_pairs)` of band-passed windows `xb` `(n_windows, n_chans, n_times)`."
     plv = corr = None
@@ -126,7 +117,8 @@ def connectivity_features(x: np.ndarray, sfreq: float, ch_names: Sequence[str], 
         out["coh"] = list(coherence(x, sfreq, bands=bands, nperseg_s=nperseg_s).transpose(1, 0, 2))
     if "plv" in measures or "corr" in measures:
         for _, lo, hi in bands:
-            plv, corr = _plv_corr(bandpass(x, sfreq, lo, hi), i, j, "plv" in measures, "corr" in measures)
+            xb = filter_array(x, sfreq, lo, hi, source="connectivity_features").astype(np.float64)
+            plv, corr = _plv_corr(xb, i, j, "plv" in measures, "corr" in measures)
             if plv is not None: out["plv"].append(plv)
             if corr is not None: out["corr"].append(corr)
     cols = np.concatenate([a for m in measures for a in out[m]], axis=1)

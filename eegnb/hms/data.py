@@ -19,8 +19,8 @@ from ..preprocess.channels import DOUBLE_BANANA, bipolar, harmonize, try_canonic
 
 # %% auto #0
 __all__ = ['VOTE_COLUMNS', 'MANY_VOTERS', 'RAW_FLIP', 'IMAGE_FLIP', 'label_table', 'vote_targets', 'stage_mask', 'patient_folds',
-           'chains_from_recording', 'bandpass_chains', 'eeg_windows', 'spectrogram_windows', 'chain_spectrogram',
-           'flip_hemispheres', 'mixup', 'augment']
+           'chains_from_recording', 'eeg_windows', 'spectrogram_windows', 'chain_spectrogram', 'flip_hemispheres',
+           'mixup', 'augment']
 
 # %% ../../nbs/92_hms.data.ipynb #c003
 VOTE_COLUMNS = [f"{c}_vote" for c in HMS_CLASSES]
@@ -99,13 +99,6 @@ def chains_from_recording(rec, pairs: Sequence[tuple[str, str]] = DOUBLE_BANANA,
                       "interpolation (fill_missing=True); predictions on them are less reliable.")
         b = bipolar(h, pairs)
     return b.data.astype(np.float32), names
-
-def bandpass_chains(x: np.ndarray, sfreq: float, l_freq: float | None = 0.5, h_freq: float | None = 20.0) -> np.ndarray:
-    "Zero-phase 4th-order Butterworth band-pass (MNE IIR) along the last axis of `x` (µV), float32."
-    import mne
-    x = np.asarray(x, dtype=np.float64)
-    if l_freq is None and h_freq is None: return x.astype(np.float32)
-    return mne.filter.filter_data(x, sfreq, l_freq, h_freq, method="iir", verbose="error").astype(np.float32)
 
 def eeg_windows(chains: np.ndarray, sfreq: float, starts_s, window_s: float = 50.0, *, source: str = "chains") -> np.ndarray:
     "Windows `(n, n_chains, round(window_s · sfreq))` starting at `starts_s` (s); `DataError` for one past the end."

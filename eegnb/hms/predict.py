@@ -15,8 +15,8 @@ import torch
 from ..core import DataError
 from ..data.readers import read_file
 from ..models import create_model
-from ..preprocess.signal import resample
-from .data import bandpass_chains, chain_spectrogram, chains_from_recording
+from ..preprocess.signal import filter_array, resample
+from .data import chain_spectrogram, chains_from_recording
 from .models import HMSResNetGRU, HMSSpectrogramCNN  # noqa: F401  (registers the HMS models with create_model)
 
 # %% auto #0
@@ -102,7 +102,7 @@ def recording_windows(rec, ckpt: dict, *, fill_missing: bool = False) -> tuple[d
     if n == 0:
         raise DataError(rec.source, f"the recording ({ch.shape[-1] / ckpt['sfreq']:g} s) is shorter than one "
                         f"{ckpt['window_s']:g}-s window.")
-    ch = bandpass_chains(ch, ckpt["sfreq"], *ckpt["band"])
+    ch = filter_array(ch, ckpt["sfreq"], *ckpt["band"], source=rec.source)
     raw = ch[:, : n * n_t].reshape(ch.shape[0], n, n_t).transpose(1, 0, 2).copy()
     out = {"raw": raw}
     if any(m["input"] == "image" for m in ckpt["members"]):

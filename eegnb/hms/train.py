@@ -22,10 +22,11 @@ from ..config import ConfigModel, load_config, register_schema
 from ..core import DataError
 from ..data.annotations import HMS_CLASSES
 from ..eval.calibration import TemperatureScaler
-from .data import (MANY_VOTERS, augment, bandpass_chains, chain_spectrogram, eeg_windows, label_table,
+from .data import (MANY_VOTERS, augment, chain_spectrogram, eeg_windows, label_table,
                             patient_folds, spectrogram_windows, stage_mask, vote_targets, _pair_key)
 from .metrics import hms_scores
 from ..preprocess.channels import DOUBLE_BANANA
+from ..preprocess.signal import filter_array
 
 # %% auto #0
 __all__ = ['train_two_stage', 'predict_logits', 'cross_fit', 'fit_ensemble', 'ensemble_predict', 'cross_fitted_ensemble',
@@ -217,7 +218,7 @@ def _load_hms(cfg) -> dict:
         for e, rows in lab.groupby("eeg_id").groups.items():
             rec = read_hms_eeg(eeg_files[e])
             ch, _ = chains_from_recording(rec)
-            ch = bandpass_chains(ch, rec.sfreq, *cfg["band"])
+            ch = filter_array(ch, rec.sfreq, *cfg["band"], source=str(eeg_files[e]))
             raw[list(rows)] = eeg_windows(ch, rec.sfreq, lab.loc[rows, "eeg_label_offset_seconds"], cfg["window_s"], source=str(eeg_files[e]))
     image, im = None, cfg["image"]
     if im["source"] == "kaggle" and all(p.exists() for p in spec_files.values()):
@@ -251,7 +252,7 @@ def _load_store(cfg) -> dict:
         chains, pairs, names = Xw[:, sel], [list(p) for p in DOUBLE_BANANA], None
     else:
         chains, pairs, names = Xw, None, list(st.ch_names)
-    raw = bandpass_chains(chains, st.sfreq, *cfg["band"])
+    raw = filter_array(chains, st.sfreq, *cfg["band"], source=str(store_dir))
     im = cfg["image"]
     image = chain_spectrogram(raw, st.sfreq, n_freqs=im["n_freqs"], n_frames=im["n_frames"])
     y = np.array([classes.index(v) for v in lab])
@@ -277,7 +278,7 @@ def _member_kwargs(mem, X, n_classes, sfreq):
 def _baseline_oof(data, folds, sfreq) -> np.ndarray | None:
     "LightGBM on spectral features of the unfiltered windows, trained on the consensus, same folds."
     if data.get("raw_unfiltered") is None: return None
-    from lightgbm import LGBMClassifier
+    from eegnb.evaluate import feature_classifier
     from eegnb.features import SpectralFeatures
     F_ = SpectralFeatures(sfreq, data["ch_names_unfiltered"]).fit_transform(data["raw_unfiltered"])
     F_ = F_.to_numpy() if hasattr(F_, "to_numpy") else np.asarray(F_)
@@ -285,9 +286,7 @@ def _baseline_oof(data, folds, sfreq) -> np.ndarray | None:
     out = np.zeros((len(y), K))
     for f in np.unique(folds):
         tr, te = folds != f, folds == f
-        m = LGBMClassifier(n_estimators=100, num_leaves=7, learning_rate=0.05, min_child_samples=3, subsample=0.8,
-                           subsample_freq=1, colsample_bytree=0.5, class_weight="balanced", random_state=0,
-                           verbose=-1, n_jobs=1).fit(F_[tr], y[tr])
+        m = feature_classifier("lightgbm", seed=0).fit(F_[tr], y[tr])
         out[np.ix_(te, m.classes_)] = m.predict_proba(F_[te])
     return out
 

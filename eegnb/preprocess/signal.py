@@ -20,9 +20,10 @@ from scipy import signal as ssig
 from ..core import CH_TYPES, DataError, Recording, check_option
 
 # %% auto #0
-__all__ = ['LINE_FREQS', 'pick_indices', 'with_step', 'apply_fir', 'design_bandpass', 'row_runs', 'take_rows', 'bandpass',
-           'psd_welch', 'peak_ratio', 'line_freq_ratios', 'detect_line_freq', 'line_noise_ratio', 'design_notch',
-           'notch', 'rational_ratio', 'decimate', 'resample', 'robust_center_scale', 'robust_z', 'normalize']
+__all__ = ['LINE_FREQS', 'pick_indices', 'with_step', 'apply_fir', 'design_bandpass', 'row_runs', 'take_rows', 'filter_array',
+           'bandpass', 'psd_welch', 'peak_ratio', 'line_freq_ratios', 'detect_line_freq', 'line_noise_ratio',
+           'design_notch', 'notch', 'rational_ratio', 'decimate', 'resample', 'robust_center_scale', 'robust_z',
+           'normalize']
 
 # %% ../../nbs/11_preprocess.signal.ipynb #c005
 def pick_indices(rec: Recording, picks: str | Sequence[str] | None = None) -> np.ndarray:
@@ -145,25 +146,57 @@ def take_rows(data: np.ndarray, idx: Sequence[int]) -> np.ndarray:
     runs = row_runs(idx)
     return data[runs[0]] if len(runs) == 1 else data[np.asarray(idx, dtype=int)]
 
-def _filtered(rec: Recording, h: np.ndarray, picks, chunk_s: float, workers: int, step: str, **info) -> Recording:
-    "A copy of `rec` with channels `picks` filtered by `h`, the step noted in the provenance."
+def _warn_long(h: np.ndarray, n_times: int, sfreq: float, source: str) -> None:
+    "Warn (at the public function's caller) when the filter `h` is longer than the signal, as MNE does."
+    if len(h) > n_times:
+        warnings.warn(f"{source}: the filter ({len(h)} samples, {len(h) / sfreq:.1f} s) is longer than the "
+                      f"signal ({n_times} samples); expect edge distortion (as MNE warns).", stacklevel=3)
+
+def filter_array(x: np.ndarray, sfreq: float, l_freq: float | None, h_freq: float | None, *,
+                 chunk_size: int | None = None, workers: int = 1, out: np.ndarray | None = None,
+                 source: str | None = "x") -> np.ndarray:
+    """Zero-phase FIR band-pass of `x` `(..., n_times)` (µV) between `l_freq` and `h_freq` Hz along the last
+    axis (either None: high- or low-pass only; both None: a float32 copy); float32 of `x`'s shape.
+
+    The filter is MNE's (`design_bandpass`: what `raw.filter` and `mne.filter.filter_data(x, sfreq, l_freq,
+    h_freq)` use), applied by `apply_fir` with `reflect_limited` padding; `chunk_size`, `workers` and `out`
+    (float32, `x`'s shape) as there. A filter longer than `n_times` warns, naming `source` (None: no warning,
+    for a caller that has warned already)."""
+    nyq = sfreq / 2
+    for name, f in (("l_freq", l_freq), ("h_freq", h_freq)):
+        if f is not None and not 0 < f < nyq:
+            raise ValueError(f"{name}={f} Hz is outside (0, {nyq:g}) Hz: it must lie below the Nyquist frequency "
+                             f"of {sfreq:g} Hz sampling (or be None).")
+    if l_freq is not None and h_freq is not None and l_freq >= h_freq:
+        raise ValueError(f"l_freq ({l_freq} Hz) must be below h_freq ({h_freq} Hz); for a band-stop use notch().")
+    x = np.asarray(x)
+    if x.ndim < 1: raise ValueError(f"x must be (..., n_times), got a scalar.")
+    if l_freq is None and h_freq is None:
+        if out is None: return x.astype(np.float32)
+        out[...] = x; return out
+    h = design_bandpass(sfreq, l_freq, h_freq)
+    if source is not None: _warn_long(h, x.shape[-1], sfreq, source)
+    flat = x.reshape(-1, x.shape[-1])
+    res = apply_fir(flat, h, chunk_size=chunk_size, workers=workers, out=None if out is None else out.reshape(flat.shape))
+    return res.reshape(x.shape) if out is None else out
+
+def _filtered(rec: Recording, apply, n_taps: int, picks, step: str, **info) -> Recording:
+    """A copy of `rec` whose channels `picks` are `apply(rows, out=...)` of their rows (consecutive runs, no
+    copies), the step noted in the provenance."""
     idx = pick_indices(rec, picks)
-    if len(h) > rec.n_times:
-        warnings.warn(f"{rec.source}: the filter ({len(h)} samples, {len(h) / rec.sfreq:.1f} s) is longer than the "
-                      f"signal ({rec.n_times} samples); expect edge distortion (as MNE warns).", stacklevel=3)
     data = np.empty_like(rec.data)                             # the output, and per chunk nothing more than a chunk
     rest = np.setdiff1d(np.arange(rec.n_chans), idx)
     data[rest] = rec.data[rest]
     for rows in row_runs(idx):
-        apply_fir(rec.data[rows], h, chunk_size=max(int(chunk_s * rec.sfreq), 1), workers=workers, out=data[rows])
+        apply(rec.data[rows], out=data[rows])
     return replace(rec, data=data, labels=dict(rec.labels),
-                   provenance=with_step(rec, step, **info, n_taps=len(h), channels=[rec.ch_names[i] for i in idx]))
+                   provenance=with_step(rec, step, **info, n_taps=n_taps, channels=[rec.ch_names[i] for i in idx]))
 
 def bandpass(rec: Recording, l_freq: float | None, h_freq: float | None, *, picks: str | Sequence[str] | None = None,
              chunk_s: float = 600.0, workers: int = 1) -> Recording:
     """Zero-phase FIR band-pass of `rec` between `l_freq` and `h_freq` Hz (either None: high- or low-pass only).
 
-    The filter is MNE's (`design_bandpass`, the same as `raw.filter`), applied by `apply_fir` over chunks of
+    The filter is `filter_array`'s (MNE's `design_bandpass`, the same as `raw.filter`), applied over chunks of
     `chunk_s` seconds. Only EEG channels are filtered unless `picks` (types and/or names) says otherwise."""
     nyq = rec.sfreq / 2
     for name, f in (("l_freq", l_freq), ("h_freq", h_freq)):
@@ -174,7 +207,10 @@ def bandpass(rec: Recording, l_freq: float | None, h_freq: float | None, *, pick
         raise ValueError(f"l_freq ({l_freq} Hz) must be below h_freq ({h_freq} Hz); for a band-stop use notch().")
     if l_freq is None and h_freq is None: return rec
     h = design_bandpass(rec.sfreq, l_freq, h_freq)
-    return _filtered(rec, h, picks, chunk_s, workers, "bandpass", l_freq=l_freq, h_freq=h_freq,
+    _warn_long(h, rec.n_times, rec.sfreq, rec.source)
+    apply = lambda x, out: filter_array(x, rec.sfreq, l_freq, h_freq, chunk_size=max(int(chunk_s * rec.sfreq), 1),
+                                        workers=workers, out=out, source=None)
+    return _filtered(rec, apply, len(h), picks, "bandpass", l_freq=l_freq, h_freq=h_freq,
                      design="mne.filter.create_filter(firwin, hamming, zero phase)", pad="reflect_limited")
 
 # %% ../../nbs/11_preprocess.signal.ipynb #c019
@@ -280,7 +316,9 @@ def notch(rec: Recording, freqs: float | Sequence[float] | None = None, *, picks
         raise DataError(rec.source, f"cannot notch {too_high} Hz: at or above the Nyquist frequency ({rec.sfreq / 2:g} Hz).",
                         "Drop those frequencies (a recording sampled this slowly holds no line noise there).")
     h = design_notch(rec.sfreq, freqs, notch_widths=notch_widths, trans_bandwidth=trans_bandwidth)
-    return _filtered(rec, h, picks, chunk_s, workers, "notch", freqs=freqs, **info,
+    _warn_long(h, rec.n_times, rec.sfreq, rec.source)
+    apply = lambda x, out: apply_fir(x, h, chunk_size=max(int(chunk_s * rec.sfreq), 1), workers=workers, out=out)
+    return _filtered(rec, apply, len(h), picks, "notch", freqs=freqs, **info,
                      notch_widths=[float(w) for w in widths], trans_bandwidth=trans_bandwidth,
                      design="mne.filter.create_filter(firwin, hamming, zero phase)", pad="reflect_limited")
 

@@ -290,13 +290,12 @@ def fit_detector(spec: dict, recordings: Sequence[SeizureRecording], *, window: 
     name, kind = spec.get("name", spec.get("model", "?")), spec.get("kind")
     sfreq = recordings[0].sfreq
     if kind == "features":
-        from lightgbm import LGBMClassifier
+        from eegnb.evaluate import feature_classifier
         X, y = sliding_windows(recordings, window, step)
         if len(np.unique(y)) < 2:
             raise ValueError(f"{name}: the training windows have one class only ({np.unique(y)}).")
-        params = {"n_estimators": 100, "num_leaves": 7, "learning_rate": 0.05, "min_child_samples": 5,
-                  "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.5, **spec.get("params", {})}
-        clf = LGBMClassifier(class_weight="balanced", random_state=seed, verbose=-1, n_jobs=1, **params)
+        # the standard LightGBM (eegnb.evaluate.CLASSIFIER_DEFAULTS) with larger leaves: windows are many and noisy
+        clf = feature_classifier("lightgbm", seed=seed, **{"min_child_samples": 5, **spec.get("params", {})})
         clf.fit(line_length_band_power(X, sfreq), y)
         return TrainedDetector(name, lambda xb: clf.predict_proba(line_length_band_power(xb, sfreq))[:, 1], window,
                                time.perf_counter() - t0, clf)
