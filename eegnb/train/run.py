@@ -21,12 +21,13 @@ import torch
 
 from ..core import check_option
 from ..evaluate import aggregate, score
-from ..loaders import label_classes, subject_split
+from ..loaders import label_classes
 from ..models.base import EEGModel, chs_info_from_names, create_model, create_objective
 from ..preprocess.channels import STANDARD_1020
+from ..splits import subject_folds, subject_split
 from ..store import WindowStore, open_store
 from .checkpoints import PhaseStore, data_index_hash, stable_hash
-from .data import EEGAugment, TrainWindows, montage_loader, subject_folds
+from .data import EEGAugment, TrainWindows, montage_loader
 from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, PretrainTask, embed,
                                 predict, probe_score)
 
