@@ -17,13 +17,6 @@ from .core import check_option
 __all__ = ['FEATURE_CLASSIFIERS', 'CLASSIFIER_DEFAULTS', 'cross_validate', 'Scores', 'score', 'aggregate', 'feature_classifier']
 
 # %% ../nbs/40_evaluate.ipynb #c005
-def _outer_splits(y, groups, n_splits, seed):
-    from sklearn.model_selection import StratifiedGroupKFold
-    n_groups = len(np.unique(groups))
-    k = min(n_splits, n_groups)
-    if k < 2: raise ValueError(f"need at least 2 groups for cross-validation, got {n_groups}.")
-    return list(StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y, groups))
-
 def cross_validate(make_model: Callable[[dict], object], X, y, groups, *, param_grid: Sequence[dict] = ({},),
                    n_splits: int = 5, inner_splits: int = 3, seed: int = 0,
                    inner_metric: str = "balanced_accuracy") -> pd.DataFrame:
@@ -34,15 +27,16 @@ def cross_validate(make_model: Callable[[dict], object], X, y, groups, *, param_
     entry with the best `inner_metric` on the training folds only. Returns one row per sample: `group`, `y`,
     `fold`, `pred`, `params` and `proba_<class>` columns."""
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+    from eegnb.splits import GroupFolds
     check_option("inner_metric", inner_metric, ["balanced_accuracy", "roc_auc"])
     X = X.to_numpy() if isinstance(X, pd.DataFrame) else np.asarray(X)
     y, groups = np.asarray(y), np.asarray(groups)
     classes = np.unique(y)
     out = []
-    for fold, (tr, te) in enumerate(_outer_splits(y, groups, n_splits, seed)):
+    for fold, (tr, te) in enumerate(GroupFolds(n_splits, seed=seed).split(X, y, groups)):
         best, best_score = param_grid[0], -np.inf
         if len(param_grid) > 1:
-            inner = _outer_splits(y[tr], groups[tr], inner_splits, seed + 1 + fold)
+            inner = list(GroupFolds(inner_splits, seed=seed + 1 + fold).split(X[tr], y[tr], groups[tr]))
             for params in param_grid:
                 scores = []
                 for itr, ite in inner:

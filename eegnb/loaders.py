@@ -5,7 +5,6 @@
 # %% ../nbs/15_store.loaders.ipynb #c002
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,11 @@ from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader, Dataset
 
 from .core import check_option
+from .splits import group_keys, leave_one_site_out, subject_split
 from .store import WindowStore, open_store
 
 # %% auto #0
-__all__ = ['label_classes', 'WindowDataset', 'subject_split', 'leave_one_site_out', 'WindowDataModule']
+__all__ = ['label_classes', 'WindowDataset', 'WindowDataModule']
 
 # %% ../nbs/15_store.loaders.ipynb #c005
 def label_classes(values: pd.Series | Sequence) -> list:
@@ -76,58 +76,6 @@ class WindowDataset(Dataset):
         return self.store.index.iloc[self.rows]
     def __repr__(self):
         return f"<WindowDataset {len(self)} windows of {self.store.root} | label {self.label!r} | classes {self.classes}>"
-
-# %% ../nbs/15_store.loaders.ipynb #c008
-def _group_keys(index: pd.DataFrame, group: str) -> np.ndarray:
-    "Group of each row: `<dataset>/<group value>`, or `<dataset>/record:<record>` where the value is missing."
-    ds = index["dataset"].astype(str).to_numpy(dtype=object)
-    g = index[group] if group in index else pd.Series([None] * len(index), index=index.index)
-    rec = index["record"].astype(str).to_numpy(dtype=object)
-    val = g.astype(object).where(g.notna(), None).to_numpy()
-    return np.array([f"{d}/record:{r}" if v is None else f"{d}/{v}" for d, v, r in zip(ds, val, rec)], dtype=object)
-
-def _split_counts(n: int, val: float, test: float) -> tuple[int, int]:
-    n_test, n_val = int(round(test * n)), int(round(val * n))
-    if n >= 3:
-        n_test, n_val = max(n_test, int(test > 0)), max(n_val, int(val > 0))
-    while n_test + n_val > max(n - 1, 0):                       # keep at least one training group
-        if n_val >= n_test and n_val > 0: n_val -= 1
-        else: n_test -= 1
-    return n_val, n_test
-
-def subject_split(index: pd.DataFrame, *, val: float = 0.15, test: float = 0.15, seed: int = 0,
-                  group: str = "subject") -> dict[str, np.ndarray]:
-    """Grouped train/val/test split of the rows of `index` (a store's index or a slice of it).
-
-    Returns `{"train", "val", "test"}`: sorted row positions (0..len(index)-1) into `index`. A group (value
-    of `group` within a dataset; the record when it is missing) is on exactly one side. Deterministic for a
-    given `seed`."""
-    for name, f in (("val", val), ("test", test)):
-        if not 0 <= f < 1: raise ValueError(f"{name} must be a fraction in [0, 1), got {f!r}.")
-    if val + test >= 1: raise ValueError(f"val + test must leave rows for training, got {val} + {test}.")
-    keys = _group_keys(index, group)
-    side = np.zeros(len(index), dtype=np.int8)                   # 0 train, 1 val, 2 test
-    datasets = index["dataset"].astype(str).to_numpy()
-    for d in sorted(set(datasets)):
-        groups = np.unique(keys[datasets == d])
-        rng = np.random.default_rng([seed, zlib.crc32(d.encode())])
-        order = groups[rng.permutation(len(groups))]
-        n_val, n_test = _split_counts(len(groups), val, test)
-        side[np.isin(keys, order[:n_test])] = 2
-        side[np.isin(keys, order[n_test:n_test + n_val])] = 1
-    return {name: np.flatnonzero(side == k) for k, name in enumerate(("train", "val", "test"))}
-
-def leave_one_site_out(index: pd.DataFrame, site: str, *, val: float = 0.15, seed: int = 0,
-                       group: str = "subject") -> dict[str, np.ndarray]:
-    """Test on every row of `site`; train and validate (grouped, as `subject_split`) on the other rows,
-    rows without a site included. Returns `{"train", "val", "test"}` row positions into `index`."""
-    sites = index["site"]
-    known = sorted(sites.dropna().astype(str).unique())
-    check_option("site", site, known)
-    is_test = (sites.astype(object) == site).to_numpy()
-    rest = np.flatnonzero(~is_test)
-    sub = subject_split(index.iloc[rest], val=val, test=0.0, seed=seed, group=group)
-    return {"train": rest[sub["train"]], "val": rest[sub["val"]], "test": np.flatnonzero(is_test)}
 
 # %% ../nbs/15_store.loaders.ipynb #c011
 class WindowDataModule(LightningDataModule):
@@ -203,6 +151,6 @@ class WindowDataModule(LightningDataModule):
         rows = []
         for k, v in self.splits.items():
             ix = self.store.index.iloc[v]
-            rows.append({"split": k, "windows": len(v), "groups": len(set(_group_keys(ix, "subject"))) if len(v) else 0,
+            rows.append({"split": k, "windows": len(v), "groups": len(set(group_keys(ix, "subject"))) if len(v) else 0,
                          **({str(c): int((ix[self.label] == c).sum()) for c in self.classes} if self.label else {})})
         return pd.DataFrame(rows).set_index("split")

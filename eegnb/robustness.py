@@ -316,15 +316,13 @@ class GroupedPredictor:
 def cross_fit(fit: Callable[[np.ndarray, np.ndarray], Callable], X: np.ndarray, y: Sequence, groups: Sequence, *,
               n_splits: int | None = None, seed: int = 0, progress: bool = False) -> GroupedPredictor:
     """Fit `fit(X_train, y_train) -> predict_proba` once per grouped fold (leave-one-group-out when `n_splits` is
-    None, else `StratifiedGroupKFold`); the result predicts every window with a model that never saw its group."""
-    from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
+    None, else stratified; `eegnb.splits.GroupFolds`); the result predicts every window with a model that never saw
+    its group."""
+    from eegnb.splits import GroupFolds
     X, y, groups = np.asarray(X), np.asarray(y), np.asarray(groups)
     if not len(X) == len(y) == len(groups):
         raise ValueError(f"X, y and groups must have the same length, got {len(X)}, {len(y)}, {len(groups)}.")
-    if len(np.unique(groups)) < 2: raise ValueError("cross_fit needs at least 2 groups.")
-    splitter = (LeaveOneGroupOut() if n_splits is None
-                else StratifiedGroupKFold(n_splits=min(n_splits, len(np.unique(groups))), shuffle=True, random_state=seed))
-    folds = list(splitter.split(X, y, groups))
+    folds = list(GroupFolds(n_splits, seed=seed).split(X, y, groups))
     if progress:
         from tqdm.auto import tqdm
         folds = tqdm(folds, desc="folds")

@@ -9,10 +9,11 @@ import torch
 
 from eegnb.core import DataError
 from eegnb.hms.data import (DOUBLE_BANANA, RAW_FLIP, chains_from_recording, eeg_windows,
-                            flip_hemispheres, label_table, patient_folds, spectrogram_windows)
+                            flip_hemispheres, label_table, spectrogram_windows)
 from eegnb.hms.metrics import kl_divergence
 from eegnb.hms.models import HMSResNetGRU, HMSSpectrogramCNN
 from eegnb.hms.predict import predict_files, save_checkpoint
+from eegnb.splits import PatientFolds
 from conftest import edf_signal_field
 
 CLASSES = ["seizure", "lpd", "gpd", "lrda", "grda", "other"]
@@ -35,13 +36,13 @@ def test_patient_folds_never_split_patients_or_eeg_ids():
     rng = np.random.default_rng(0)
     pat = rng.integers(0, 20, 300)
     lab = pd.DataFrame({"patient_id": pat, "eeg_id": pat * 100 + rng.integers(0, 3, 300)})
-    f = patient_folds(lab, 5, seed=3)
+    f = PatientFolds(5, seed=3).assign(lab)
     assert set(f) == set(range(5))
     assert lab.assign(f=f).groupby("patient_id").f.nunique().max() == 1
     assert lab.assign(f=f).groupby("eeg_id").f.nunique().max() == 1
     bad = lab.copy(); bad.loc[0, "eeg_id"] = bad.loc[bad.patient_id != bad.patient_id[0], "eeg_id"].iloc[0]
     with pytest.raises(ValueError, match="belongs to several"):
-        patient_folds(bad, 5)
+        PatientFolds(5).assign(bad)
 
 
 @pytest.mark.shared

@@ -113,13 +113,11 @@ def in_site_predictions(table: pd.DataFrame, make_model: Callable, *, features: 
                         n_splits: int = 5, seed: int = 0) -> pd.DataFrame:
     """Grouped cross-validated unit probabilities inside `table` (one or more sites pooled): columns unit, y, group,
     proba, fold, threshold (chosen on the other folds' out-of-fold predictions)."""
-    from sklearn.model_selection import StratifiedGroupKFold
+    from eegnb.splits import GroupFolds
     feats = list(features or feature_columns(table))
     table = table.reset_index(drop=True)
-    k = min(n_splits, table.group.nunique())
-    if k < 2: raise ValueError(f"in-site cross-validation needs >= 2 groups, the site has {table.group.nunique()}.")
     proba, fold = np.full(len(table), np.nan), np.zeros(len(table), int)
-    splits = StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(table, table.y, table.group)
+    splits = GroupFolds(n_splits, seed=seed, group="group").split(table, table.y)
     for f, (tr, te) in enumerate(splits):
         proba[te] = _fit_predict(make_model, table.iloc[tr], table.iloc[te], feats); fold[te] = f
     units = _unit_mean(table.assign(proba=proba, fold=fold))

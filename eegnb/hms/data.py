@@ -18,7 +18,7 @@ from ..features.spectrogram import HMS_CHAIN_NAMES, _interp_matrix, _log, hms_fr
 from ..preprocess.channels import DOUBLE_BANANA, bipolar, harmonize, try_canonical_name
 
 # %% auto #0
-__all__ = ['VOTE_COLUMNS', 'MANY_VOTERS', 'RAW_FLIP', 'IMAGE_FLIP', 'label_table', 'vote_targets', 'stage_mask', 'patient_folds',
+__all__ = ['VOTE_COLUMNS', 'MANY_VOTERS', 'RAW_FLIP', 'IMAGE_FLIP', 'label_table', 'vote_targets', 'stage_mask',
            'chains_from_recording', 'eeg_windows', 'spectrogram_windows', 'chain_spectrogram', 'flip_hemispheres',
            'mixup', 'augment']
 
@@ -49,21 +49,6 @@ def stage_mask(n_votes, stage: int, min_votes: int = MANY_VOTERS) -> np.ndarray:
     if stage == 1: return np.ones(len(n), bool)
     if stage == 2: return n >= min_votes
     raise ValueError(f"stage must be 1 or 2, got {stage}.")
-
-def patient_folds(labels: pd.DataFrame, n_splits: int = 5, seed: int = 0, group_col: str = "patient_id") -> np.ndarray:
-    """Fold number `(n_rows,)` per label row; groups (`group_col`) shuffled and dealt to `n_splits` folds of about
-    equal row counts. `ValueError` if an `eeg_id` belongs to two groups or there are fewer groups than folds."""
-    g = labels[group_col].astype(str).to_numpy()
-    if "eeg_id" in labels.columns:
-        per = labels.groupby("eeg_id")[group_col].nunique()
-        if (per > 1).any(): raise ValueError(f"eeg_id {per[per > 1].index[0]} belongs to several {group_col} values.")
-    uniq, counts = np.unique(g, return_counts=True)
-    if len(uniq) < n_splits: raise ValueError(f"{len(uniq)} {group_col} group(s) for {n_splits} folds.")
-    order = np.random.default_rng(seed).permutation(len(uniq))
-    load, fold_of = np.zeros(n_splits), {}
-    for i in sorted(order, key=lambda i: -counts[i]):                   # greedy: biggest group to the lightest fold
-        k = int(np.argmin(load)); fold_of[uniq[i]] = k; load[k] += counts[i]
-    return np.array([fold_of[x] for x in g])
 
 # %% ../../nbs/92_hms.data.ipynb #c004
 def _pair_key(name: str) -> tuple[str, str] | None:

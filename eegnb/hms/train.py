@@ -23,7 +23,7 @@ from ..core import DataError
 from ..data.annotations import HMS_CLASSES
 from ..eval.calibration import TemperatureScaler
 from .data import (MANY_VOTERS, augment, chain_spectrogram, eeg_windows, label_table,
-                            patient_folds, spectrogram_windows, stage_mask, vote_targets, _pair_key)
+                            spectrogram_windows, stage_mask, vote_targets, _pair_key)
 from .metrics import hms_scores
 from ..preprocess.channels import DOUBLE_BANANA
 from ..preprocess.signal import filter_array
@@ -296,6 +296,7 @@ def run_hms_config(config: dict | str | Path, out_dir: str | Path, overrides: di
     train the members on all data and save the checkpoint. Returns the summary (also `summary.json`)."""
     import yaml
     from eegnb.hms.predict import save_checkpoint
+    from eegnb.splits import PatientFolds
     from eegnb.models import create_model
     import eegnb.hms.models  # noqa: F401  (registers the HMS models)
     t0 = time.time()
@@ -304,8 +305,7 @@ def run_hms_config(config: dict | str | Path, out_dir: str | Path, overrides: di
     data = load_task(cfg)
     sfreq = float(data.get("sfreq", cfg["sfreq"]))
     Y, nv, groups, classes = data["Y"], data["n_votes"], data["groups"], data["classes"]
-    folds = patient_folds(pd.DataFrame({"g": groups, **({"eeg_id": data["meta"].eeg_id} if "eeg_id" in data["meta"] else {})}),
-                          min(cfg["n_folds"], len(set(groups))), cfg["seed"], group_col="g")
+    folds = PatientFolds(min(cfg["n_folds"], len(set(groups))), seed=cfg["seed"]).assign(data["meta"], groups)
     tr_kw = dict(epochs=tuple(cfg["train"]["epochs"]), min_votes=cfg["min_votes"], lr=cfg["train"]["lr"],
                  batch_size=cfg["train"]["batch_size"], augment_kw=cfg["train"].get("augment"), seed=cfg["seed"])
     members, dropped, oofs = [], [], {}

@@ -14,12 +14,13 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from ..loaders import _group_keys, label_classes
+from ..loaders import label_classes
+from ..splits import group_keys
 from ..models.base import electrode_positions
 from ..store import WindowStore, open_store
 
 # %% auto #0
-__all__ = ['TrainWindows', 'MontageBatchSampler', 'montage_loader', 'EEGAugment', 'subject_folds', 'synthetic_store']
+__all__ = ['TrainWindows', 'MontageBatchSampler', 'montage_loader', 'EEGAugment', 'synthetic_store']
 
 # %% ../../nbs/61_train.data.ipynb #c005
 def _targets(col: pd.Series, classes: list | None) -> tuple[np.ndarray, list | None]:
@@ -63,7 +64,7 @@ class TrainWindows(Dataset):
         for col in aux:
             self.aux[col], self.aux_classes[col] = _targets(index[col], None)
         self.record = pd.factorize(index.key)[0].astype(np.int64)
-        self.subject = pd.factorize(pd.Series(_group_keys(index, "subject")))[0].astype(np.int64)
+        self.subject = pd.factorize(pd.Series(group_keys(index, "subject")))[0].astype(np.int64)
         shards = self.store.shards.set_index("key")
         names = {k: tuple(shards.ch_names[k]) for k in shards.index}
         self.montages = sorted(set(names.values()), key=lambda m: (-len(m), m))
@@ -196,25 +197,6 @@ class EEGAugment:
             out = out * keep[:, :, None]
         return out
     def __repr__(self): return f"EEGAugment(gain={self.gain}, shift={self.shift}, noise={self.noise}, drop={self.drop})"
-
-# %% ../../nbs/61_train.data.ipynb #c016
-def subject_folds(groups: Sequence, y: Sequence | None = None, n_splits: int = 5, seed: int = 0,
-                  val: float = 0.2) -> list[dict[str, np.ndarray]]:
-    """Outer folds grouped by `groups` (stratified by `y` when given), each with a validation part carved from
-    its training groups: `[{'train', 'val', 'test'}]` item numbers; no group is on two sides, ever."""
-    from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
-    groups = np.asarray(groups)
-    yy = np.zeros(len(groups), dtype=int) if y is None else pd.factorize(np.asarray(y))[0]
-    k = min(n_splits, len(np.unique(groups)))
-    if k < 2: raise ValueError(f"need at least 2 groups for folds, got {len(np.unique(groups))}.")
-    out = []
-    for f, (tr, te) in enumerate(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(yy, yy, groups)):
-        if len(np.unique(groups[tr])) < 2:
-            out.append({"train": tr, "val": tr[:0], "test": te}); continue
-        inner = GroupShuffleSplit(1, test_size=val, random_state=seed + f)
-        a, b = next(inner.split(tr, yy[tr], groups[tr]))
-        out.append({"train": tr[a], "val": tr[b], "test": te})
-    return out
 
 # %% ../../nbs/61_train.data.ipynb #c019
 def synthetic_store(path: str, *, n_subjects: int = 6, n_windows: int = 8, freqs: Sequence[float] = (6.0, 12.0),

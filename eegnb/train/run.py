@@ -24,14 +24,14 @@ from pydantic import SerializeAsAny, field_validator, model_validator
 
 from ..config import ConfigModel, load_config as load_any_config, register_schema
 from ..core import check_option
-from ..loaders import subject_split
 from ..models import MODELS, EEGModel, chs_info_from_names, create_model, create_objective, with_adapter
 from ..preprocess.channels import STANDARD_1020
 from ..preprocess.pipeline import PrepConfig
+from ..splits import subject_folds, subject_split
 from ..store import WindowStore, open_store, prepare
 from .compare import ablation_figure
 from .checkpoints import PhaseStore, data_index_hash, stable_hash
-from .data import EEGAugment, TrainWindows, montage_loader, subject_folds
+from .data import EEGAugment, TrainWindows, montage_loader
 from .task import Task, task_from_config
 from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, PretrainTask, embed,
                                 predict, probe_score)

@@ -35,8 +35,8 @@ from .phases import OptimConfig, PhaseModule
 __all__ = ['SEIZURE_SFREQ', 'SEIZURE_CHAINS', 'SEIZURE_FREE_SITES', 'SEIZURE_THRESHOLDS', 'to_chains', 'dense_labels',
            'label_events', 'SeizureRecording', 'load_seizure_recordings', 'window_starts', 'stitch',
            'predict_recording', 'WindowCrops', 'SeizureTask', 'model_probabilities', 'line_length_band_power',
-           'sliding_windows', 'TrainedDetector', 'fit_detector', 'group_folds', 'GroupedResult', 'evaluate_grouped',
-           'DetectorSpec', 'SeizureCV', 'SeizureScoring', 'SeizureTrainer', 'SeizureConfig', 'load_seizure_config',
+           'sliding_windows', 'TrainedDetector', 'fit_detector', 'GroupedResult', 'evaluate_grouped', 'DetectorSpec',
+           'SeizureCV', 'SeizureScoring', 'SeizureTrainer', 'SeizureConfig', 'load_seizure_config',
            'run_seizure_config', 'seizure_report']
 
 # %% ../../nbs/66_train.seizure.ipynb #c005
@@ -324,14 +324,6 @@ def fit_detector(spec: dict, recordings: Sequence[SeizureRecording], *, window: 
     return TrainedDetector(name, lambda xb: model_probabilities(model, xb, target), window, time.perf_counter() - t0, model)
 
 # %% ../../nbs/66_train.seizure.ipynb #c023
-def group_folds(subjects: Sequence[str], n_splits: int | None, seed: int = 0) -> list[list[str]]:
-    "Held-out subject groups: one subject per fold (`n_splits` None or >= #subjects), else a shuffled split."
-    subs = sorted(set(subjects))
-    if len(subs) < 2: raise ValueError(f"subject-grouped splits need at least 2 subjects, got {subs}.")
-    if n_splits is None or n_splits >= len(subs): return [[s] for s in subs]
-    perm = np.random.default_rng(seed).permutation(subs)
-    return [sorted(perm[i::n_splits].tolist()) for i in range(n_splits)]
-
 def _prob_recs(det: TrainedDetector, recs, step: int) -> list[tuple]:
     return [(predict_recording(det.predict_windows, r.x, det.window, step), r.sfreq, r.events, r.duration_s, r.subject)
             for r in recs]
@@ -362,16 +354,18 @@ def evaluate_grouped(recordings: Sequence[SeizureRecording], specs: dict[str, di
                      post: PostProcessing = PostProcessing(), n_boot: int = 1000, seed: int = 0,
                      trainer: dict | None = None, progress: Callable[[str], None] | None = None) -> GroupedResult:
     """Subject-grouped evaluation of every detector in `specs` (name -> `fit_detector` spec) on the same folds,
-    thresholds from inner out-of-fold predictions, FA/24h on each `cross_site` dataset's recordings."""
+    thresholds from inner out-of-fold predictions, FA/24h on each `cross_site` dataset's recordings. Held-out
+    subjects: `eegnb.splits.DealtGroupFolds(n_splits, seed=seed)` (one per fold when `n_splits` is None)."""
+    from eegnb.splits import DealtGroupFolds
     say = progress or (lambda m: None)
     cross_site = cross_site or {}
-    outer = group_folds([r.subject for r in recordings], n_splits, seed)
+    outer = DealtGroupFolds(n_splits, seed=seed).test_groups([r.subject for r in recordings])
     folds, op_rows, xs_rows, traces = [], [], [], {n: [] for n in specs}
     counts = {(n, b): [] for n in specs for b in fa_per_24h}
     for k, test_subs in enumerate(outer):
         train = [r for r in recordings if r.subject not in test_subs]
         test = [r for r in recordings if r.subject in test_subs]
-        inner = group_folds([r.subject for r in train], inner_splits, seed + 1 + k)
+        inner = DealtGroupFolds(inner_splits, seed=seed + 1 + k).test_groups([r.subject for r in train])
         for name, spec in specs.items():
             spec = {"name": name, **spec}
             val = []
