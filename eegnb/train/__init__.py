@@ -10,6 +10,6 @@ from .data import EEGAugment, MontageBatchSampler, TrainWindows, montage_loader,
 from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, PretrainTask, embed,
                                 info_nce, predict, probe_score)
 from .checkpoints import PhaseStore, data_index_hash
-from .task import TASKS, ClassificationTask, Task, register_task, task_from_config
+from ..tasks import TASKS, ClassificationTask, Task, register_task, task_from_config
 from .run import (ExperimentResult, Experiment, PhaseConfig, TrainConfig, TrainerConfig, ablation, load_config,
                              make_trainer, run_experiment)

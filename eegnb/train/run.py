@@ -23,7 +23,8 @@ import torch
 from pydantic import SerializeAsAny, field_validator, model_validator
 
 from ..config import ConfigModel, load_config as load_any_config, register_schema
-from ..core import check_option
+from ..core import DataError, check_option
+from ..data.manifest import data_dir as data_dir_setting
 from ..models import MODELS, EEGModel, chs_info_from_names, create_model, create_objective, with_adapter
 from ..preprocess.channels import STANDARD_1020
 from ..preprocess.pipeline import PrepConfig
@@ -32,7 +33,7 @@ from ..store import WindowStore, open_store, prepare
 from .compare import ablation_figure
 from .checkpoints import PhaseStore, data_index_hash, stable_hash
 from .data import EEGAugment, TrainWindows, montage_loader
-from .task import Task, task_from_config
+from ..tasks import Task, task_from_config   # importing eegnb.tasks registers every built-in task
 from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, PretrainTask, embed,
                                 predict, probe_score)
 
@@ -93,7 +94,7 @@ class TrainConfig(ConfigModel):
     `ChannelAdapter` in front of the model always, "auto" only for tasks whose montage the model cannot read
     (pretraining then reads only the model's own montage). `arms`: named phase chains for `ablation` (name ->
     phase names); without arms a run is every phase in order. `tasks`: the supervised tasks fine-tuning and probes
-    are scored on, each a registered `Task` (`kind`, default `classification`; see `eegnb.train.task`). `prepare`: `{datasets: [...], config: {PrepConfig
+    are scored on, each a registered `Task` (`kind`, default `classification`; see `eegnb.tasks`). `prepare`: `{datasets: [...], config: {PrepConfig
     fields}}` to build the store first when it lacks any of these datasets (from `EEGNB_DATA`)."""
     runner: Literal["phases"] = "phases"
     name: str
@@ -536,12 +537,20 @@ def _arm_config(cfg: TrainConfig, keep: list[str]) -> TrainConfig:
 
 def ensure_store(path: str | Path, datasets: list[str], config: dict | None = None, data_dir: str | None = None,
                  n_workers: int = 1) -> WindowStore:
-    "The window store at `path`, prepared first (resumably) for those of `datasets` it lacks."
+    """The window store at `path`, prepared first (resumably) for those of `datasets` it lacks, from `data_dir`
+    (default: the data setting, `EEGNB_DATA`). `DataError` when a dataset still has no window afterwards (its files
+    are not in the data directory), instead of an experiment on a store without it."""
     path = Path(path)
     have = set(open_store(path).index.dataset.unique()) if (path / "store.json").exists() else set()
     if set(datasets) - have:
         prepare(list(datasets), path, config=PrepConfig(**(config or {})), data_dir=data_dir, n_workers=n_workers)
-    return open_store(path)
+    store = open_store(path)
+    missing = sorted(set(datasets) - set(store.index.dataset.unique()))
+    if missing:
+        raise DataError(data_dir_setting(data_dir), f"no window of {missing} could be prepared into {path}: their files "
+                        "are not in this data directory.", "Set EEGNB_DATA (or `prepare.data_dir` in the config) to the "
+                        "folder holding the datasets, or fetch them with `eegnb data fetch`.")
+    return store
 
 # %% ../../nbs/64_train.run.ipynb #c011
 def ablation(config: TrainConfig | str | Path | dict, arms: dict[str, list[str]] | None = None, *, out_dir: str | Path | None = None,
