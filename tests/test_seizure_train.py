@@ -56,8 +56,8 @@ def test_run_seizure_config_tiny_real(tmp_path):
            "models": {"detector": {"kind": "deep", "model": "seizure_tcn_mamba", "target": "dense", "epochs": 2,
                                    "batch_size": 4, "crops_per_recording": 1, "model_kwargs": {"d_model": 8}}}}
     r = run_seizure_config(cfg, tmp_path, progress=None)
-    assert r["summary"]["n_subjects"] == 3 and r["summary"]["n_recordings"] == 6
-    assert r["recordings"][0].x.shape == (18, 2561) and r["recordings"][0].sfreq == 256.0
-    assert set(r["folds"].fold) == {0, 1, 2} and r["summary"]["winner"] == "detector"
-    assert r["sites"].n_recordings.tolist() == [1] and r["sites"].n_chans.tolist() == [18]
+    assert r.info["n_subjects"] == 3 and r.info["n_recordings"] == 6
+    assert r.extras["recordings"][0].x.shape == (18, 2561) and r.extras["recordings"][0].sfreq == 256.0
+    assert set(r.tables["folds"].fold) == {0, 1, 2} and r.info["winner"] == "detector"
+    assert r.tables["sites"].n_recordings.tolist() == [1] and r.tables["sites"].n_chans.tolist() == [18]
     assert json.loads((tmp_path / "summary.json").read_text())["dataset"] == "chbmit_clips"

@@ -30,7 +30,7 @@ from ..preprocess.channels import STANDARD_1020
 from ..preprocess.pipeline import PrepConfig
 from ..splits import subject_folds, subject_split
 from ..store import WindowStore, open_store, prepare
-from .compare import ablation_figure
+from .result import ExperimentResult
 from .checkpoints import PhaseStore, data_index_hash, stable_hash
 from .data import EEGAugment, TrainWindows, montage_loader
 from ..tasks import Task, task_from_config   # importing eegnb.tasks registers every built-in task
@@ -39,8 +39,7 @@ from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, Pr
 
 # %% auto #0
 __all__ = ['PhaseKind', 'PHASE_KINDS', 'TRAINER_DEFAULTS', 'PhaseConfig', 'TrainerConfig', 'TrainConfig', 'load_config',
-           'with_epochs', 'make_trainer', 'ExperimentResult', 'Experiment', 'run_experiment', 'ensure_store',
-           'ablation']
+           'with_epochs', 'make_trainer', 'Experiment', 'run_experiment', 'ensure_store', 'ablation']
 
 # %% ../../nbs/64_train.run.ipynb #c005
 PhaseKind = Literal["pretrain", "contrastive", "finetune", "probe"]
@@ -195,38 +194,6 @@ def make_trainer(settings: TrainerConfig | dict, *, max_epochs: int, root: Path,
                      default_root_dir=root, logger=loggers, callbacks=cbs, enable_checkpointing=checkpoint)
 
 # %% ../../nbs/64_train.run.ipynb #c010
-@dataclass
-class ExperimentResult:
-    """What `run_experiment` returns: `scores` (one row per task, phase, level and metric, with bootstrap CI and
-    the numbers of groups and samples it rests on), `predictions` (task/phase -> out-of-fold predictions),
-    `phases` (each phase run's folder and metadata) and `probes` (linear-probe history while pretraining)."""
-    name: str
-    scores: pd.DataFrame
-    predictions: dict[str, pd.DataFrame]
-    phases: list[dict]
-    probes: pd.DataFrame
-
-    def summary(self, metric: str | None = None) -> pd.DataFrame:
-        """One row per task, phase, level and metric (only `metric` when given): `value`, its 95% bootstrap interval
-        over subjects (`ci_low`, `ci_high`), and the numbers of subjects (`n_groups`) and windows or units
-        (`n_samples`) it rests on."""
-        t = self.scores if metric is None else self.scores[self.scores.metric == metric]
-        cols = ["task", "phase", "kind", "level", "metric", "value", "ci_low", "ci_high", "n_groups", "n_samples"]
-        return t[[c for c in cols if c in t]].reset_index(drop=True)
-
-    def table(self, metric: str = "balanced_accuracy") -> pd.DataFrame:
-        "`metric` per task, phase and level, as 'value [low, high]' with the group count."
-        t = self.summary(metric).copy()
-        t["result"] = [f"{v:.3f} [{a:.3f}, {b:.3f}]" for v, a, b in zip(t.value, t.ci_low, t.ci_high)]
-        return t[["task", "phase", "level", "n_groups", "n_samples", "result"]].reset_index(drop=True)
-
-    def plot(self, metric: str = "balanced_accuracy", *, level: str | None = None):
-        """Plotly chart of `metric` with its interval per phase and level (one panel per task); `level` keeps one
-        level ("window", "record" or "subject")."""
-        d = self.scores if level is None else self.scores[self.scores.level == level]
-        return ablation_figure(d, label=("phase", "level"), metric=metric, facet="task",
-                               title=f"{self.name}: {metric.replace('_', ' ')}, 95% CI over subjects")
-
 class Experiment:
     "The phases of a `TrainConfig` over its store (see above). `run()` does the work; every phase is cached."
     def __init__(self, config: TrainConfig | str | Path | dict, *, out_dir: str | Path | None = None,

@@ -30,6 +30,7 @@ from ..models import create_model
 from ..preprocess.channels import CHBMIT_BIPOLAR, STANDARD_1020, bipolar, canonical_name, harmonize
 from ..preprocess.signal import bandpass, resample
 from .phases import OptimConfig, PhaseModule
+from .result import SCORE_COLUMNS, ExperimentResult
 
 # %% auto #0
 __all__ = ['SEIZURE_SFREQ', 'SEIZURE_CHAINS', 'SEIZURE_FREE_SITES', 'SEIZURE_THRESHOLDS', 'to_chains', 'dense_labels',
@@ -37,7 +38,7 @@ __all__ = ['SEIZURE_SFREQ', 'SEIZURE_CHAINS', 'SEIZURE_FREE_SITES', 'SEIZURE_THR
            'predict_recording', 'WindowCrops', 'SeizureTask', 'model_probabilities', 'line_length_band_power',
            'sliding_windows', 'TrainedDetector', 'fit_detector', 'GroupedResult', 'evaluate_grouped', 'DetectorSpec',
            'SeizureCV', 'SeizureScoring', 'SeizureTrainer', 'SeizureConfig', 'load_seizure_config',
-           'run_seizure_config', 'seizure_report']
+           'operating_point_scores', 'run_seizure_config', 'seizure_report']
 
 # %% ../../nbs/66_train.seizure.ipynb #c005
 SEIZURE_SFREQ = 256.0
@@ -499,11 +500,28 @@ def load_seizure_config(config: dict | str | Path | SeizureConfig, overrides: di
     return load_config(config, overrides, schema=SeizureConfig).model_dump()
 
 # %% ../../nbs/66_train.seizure.ipynb #c029b
-def run_seizure_config(config: dict | str | Path, out_dir: str | Path, overrides: dict | None = None,
-                       progress: Callable[[str], None] | None = print) -> dict:
+def operating_point_scores(op: pd.DataFrame, task: str) -> pd.DataFrame:
+    """The operating points of `evaluate_grouped` (one row per model and FA budget) as result scores: one row per
+    model (`phase`), budget (`level`, e.g. "5 FA/24h") and rate (sensitivity, precision, f1, fa_per_24h) with its
+    interval over subjects; `n_groups` test subjects, `n_samples` test seizures."""
+    rows = []
+    for r in op.itertuples(index=False):
+        r = r._asdict()
+        for m in ("sensitivity", "precision", "f1", "fa_per_24h"):
+            if m not in r: continue
+            rows.append({"task": task, "phase": r["model"], "kind": "detector", "level": f"{r['fa_budget_per_24h']:g} FA/24h",
+                         "metric": m, "value": r[m], "ci_low": r.get(f"{m}_ci_low", np.nan),
+                         "ci_high": r.get(f"{m}_ci_high", np.nan), "n_groups": r.get("n_test_subjects", 0),
+                         "n_samples": r.get("n_test_seizures", 0)})
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+
+def run_seizure_config(config: dict | str | Path | SeizureConfig, out_dir: str | Path, overrides: dict | None = None,
+                       progress: Callable[[str], None] | None = print) -> ExperimentResult:
     """Train and evaluate the detectors of a `runner: seizure` config on its dataset (subject-grouped), with FA/24h
-    on its `cross_sites`; writes the tables to `out_dir` and returns them with a summary (`winner`: the model
-    with the highest pooled test sensitivity at the middle FA budget, ties to the fewer cross-site false alarms)."""
+    on its `cross_sites`. Returns an `ExperimentResult` (also saved to `out_dir`): `scores` from the operating
+    points (`operating_point_scores`), `tables` `operating_points`, `cross_site_fa`, `folds` and `sites`, `info` the
+    run's summary (`winner`: the model with the highest pooled test sensitivity at the middle FA budget, ties to
+    the fewer cross-site false alarms) and `extras` the recordings and held-out probabilities (for plots)."""
     import os
     t0 = time.perf_counter()
     cfg = load_seizure_config(config, overrides)
@@ -524,10 +542,6 @@ def run_seizure_config(config: dict | str | Path, out_dir: str | Path, overrides
                            n_splits=cfg["cv"]["n_splits"], inner_splits=cfg["cv"]["inner_splits"],
                            fa_per_24h=sc["fa_per_24h"], method=sc["method"], post=post, n_boot=sc["n_boot"],
                            seed=cfg["seed"], trainer=cfg["trainer"], progress=say)
-    res.operating_points.to_csv(out / "operating_points.csv", index=False)
-    res.cross_site.to_csv(out / "cross_site_fa.csv", index=False)
-    res.folds.to_csv(out / "folds.csv", index=False)
-    res.sites.to_csv(out / "sites.csv", index=False)
     budgets = sorted(sc["fa_per_24h"])
     mid = budgets[len(budgets) // 2]
     op = res.operating_points[res.operating_points.fa_budget_per_24h == mid]
@@ -540,21 +554,23 @@ def run_seizure_config(config: dict | str | Path, out_dir: str | Path, overrides
     summary = {"name": cfg["name"], "dataset": cfg["dataset"], "n_recordings": len(recs),
                "n_subjects": len({r.subject for r in recs}), "winner": winner, "winner_budget_fa_per_24h": mid,
                "seconds": time.perf_counter() - t0, "config": cfg}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+    result = ExperimentResult(cfg["name"], operating_point_scores(res.operating_points, cfg["dataset"]),
+                              tables={"operating_points": res.operating_points, "cross_site_fa": res.cross_site,
+                                      "folds": res.folds, "sites": res.sites},
+                              info=summary, extras={"test_probabilities": res.test_probabilities, "recordings": recs})
+    result.save(out)
     say(f"winner at {mid} FA/24h: {winner}; {summary['seconds']:.0f} s; tables in {out}")
-    return {"summary": summary, "operating_points": res.operating_points, "cross_site": res.cross_site,
-            "folds": res.folds, "sites": res.sites, "test_probabilities": res.test_probabilities,
-            "recordings": recs, "out_dir": str(out)}
+    return result
 
 # %% ../../nbs/66_train.seizure.ipynb #c030
-def seizure_report(result: dict) -> str:
+def seizure_report(result: ExperimentResult) -> str:
     "Plain-text operating-point and cross-site FA tables of a `run_seizure_config` result (what the CLI prints)."
-    op = result["operating_points"].reindex(columns=["model", "fa_budget_per_24h", "n_folds_with_threshold",
+    op = result.tables["operating_points"].reindex(columns=["model", "fa_budget_per_24h", "n_folds_with_threshold",
                                                      "n_test_subjects", "n_test_seizures", "tp", "fn", "fp",
                                                      "sensitivity", "sensitivity_ci_low", "sensitivity_ci_high",
                                                      "fa_per_24h"])
-    s = result["summary"]
+    s = result.info
     return (f"{s['name']}: {s['n_recordings']} recordings, {s['n_subjects']} subjects; winner at "
             f"{s['winner_budget_fa_per_24h']} FA/24h: {s['winner']}\n\noperating points (held-out subjects):\n"
             f"{op.round(3).to_string(index=False)}\n\ncross-site false alarms per 24 h:\n"
-            f"{result['cross_site'].round(2).to_string(index=False)}\n\nsites:\n{result['sites'].round(3).to_string(index=False)}")
+            f"{result.tables['cross_site_fa'].round(2).to_string(index=False)}\n\nsites:\n{result.tables['sites'].round(3).to_string(index=False)}")
