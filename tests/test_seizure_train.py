@@ -60,4 +60,5 @@ def test_run_seizure_config_tiny_real(tmp_path):
     assert r.extras["recordings"][0].x.shape == (18, 2561) and r.extras["recordings"][0].sfreq == 256.0
     assert set(r.tables["folds"].fold) == {0, 1, 2} and r.info["winner"] == "detector"
     assert r.tables["sites"].n_recordings.tolist() == [1] and r.tables["sites"].n_chans.tolist() == [18]
-    assert json.loads((tmp_path / "summary.json").read_text())["dataset"] == "chbmit_clips"
+    assert json.loads((tmp_path / "info.json").read_text())["dataset"] == "chbmit_clips"
+    assert set(r.summary().metric) == {"sensitivity", "precision", "f1", "fa_per_24h"}

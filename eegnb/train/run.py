@@ -137,6 +137,24 @@ class TrainConfig(ConfigModel):
             if bad: raise ValueError(f"arm {arm!r} names phases {bad} that the config does not have ({names}).")
         return self
 
+    def run(self, out_dir: str | Path | None = None, *, arm: str | None = None, n_boot: int = 1000,
+            log: bool = True) -> ExperimentResult:
+        """Run this config (what `eegnb train` does): the phases of `arm`, or every phase in order when the config
+        has no arms, else every arm (phases shared between arms are trained once; the scores get an `arm` column).
+        Phase runs live under `out_dir` (default `out_dir` of the config) / `name`; the result is saved there too."""
+        root = Path(out_dir or self.out_dir)
+        if arm is not None or not self.arms:
+            res = run_experiment(self, arm=arm, out_dir=root, n_boot=n_boot, log=log)
+        else:
+            scores, arms = ablation(self, out_dir=root, n_boot=n_boot, log=log)
+            res = ExperimentResult(self.name, scores,
+                                   predictions={f"{a}/{k}": v for a, r in arms.items() for k, v in r.predictions.items()},
+                                   phases=[m for r in arms.values() for m in r.phases],
+                                   probes=pd.concat([r.probes.assign(arm=a) for a, r in arms.items()], ignore_index=True),
+                                   info={"arms": self.arms})
+        if int(os.environ.get("LOCAL_RANK", 0)) == 0: res.save(root / self.name)
+        return res
+
 def load_config(config: str | Path | dict | TrainConfig, overrides: dict | None = None) -> TrainConfig:
     """A `TrainConfig` from a YAML file, a dict or a config; `overrides` (dotted keys, e.g. `{"trainer.devices": 2,
     "phases.0.epochs": 1}`) are applied first. Unknown keys are errors naming the key, its nearest valid key and the

@@ -494,6 +494,13 @@ class SeizureConfig(ConfigModel):
         if not v: raise ValueError("no models to train (models: name -> spec).")
         return v
 
+    def run(self, out_dir: str | Path | None = None, *, arm: str | None = None, progress: bool = True) -> ExperimentResult:
+        """Run this config (what `eegnb train` does; see `run_seizure_config`), saving the result to `out_dir`
+        (default `~/.cache/eegnb/runs/<name>`)."""
+        if arm is not None: raise ValueError(f"arms belong to multi-phase configs (runner: phases), not to runner: {self.runner}.")
+        out = Path(out_dir).expanduser() if out_dir else Path("~/.cache/eegnb/runs").expanduser() / self.name
+        return run_seizure_config(self, out, progress=print if progress else None)
+
 def load_seizure_config(config: dict | str | Path | SeizureConfig, overrides: dict | None = None) -> dict:
     """The validated config (a dict, a YAML path or a `SeizureConfig`) with `overrides` (dotted keys or nested
     mappings) applied, as a plain dict of every setting (defaults filled in)."""
