@@ -5,7 +5,6 @@
 # %% ../../nbs/64_train.run.ipynb #c002
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import os
@@ -514,11 +513,11 @@ def run_experiment(config: TrainConfig | str | Path | dict, *, arm: str | None =
     return Experiment(cfg, out_dir=out_dir, n_boot=n_boot, log=log).run()
 
 def _arm_config(cfg: TrainConfig, keep: list[str]) -> TrainConfig:
-    sub = copy.deepcopy(cfg)
-    sub.phases = [p for p in sub.phases if p.name in keep]
-    for p in sub.phases:
-        if p.init not in ("previous", "scratch") and p.init not in keep: p.init = "previous"
-    return sub
+    "The config of one arm: its phases only (an init from a phase outside the arm becomes `previous`), no arms."
+    phases = [p if p.init in ("previous", "scratch") or p.init in keep else p.model_copy(update={"init": "previous"})
+              for p in cfg.phases if p.name in keep]
+    return TrainConfig.model_validate({**cfg.model_dump(), "phases": [p.model_dump() for p in phases], "arms": {},
+                                       "tasks": cfg.tasks})
 
 def ensure_store(path: str | Path, datasets: list[str], config: dict | None = None, data_dir: str | None = None,
                  n_workers: int = 1) -> WindowStore:
