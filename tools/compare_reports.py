@@ -20,13 +20,16 @@ from pathlib import Path
 
 import pandas as pd
 
-VOLATILE = re.compile(r"(\d+(\.\d+)?\s*(s|min|seconds)\b)|(\d{4}-\d\d-\d\dT?[\d:.]*)|(/[\w.-]+)+/?")
+VOLATILE = re.compile(r"(\d+(\.\d+)?\s*(s|min|seconds)\b)|(\d{4}-\d\d-\d\dT?[\d:.]*)|(/[\w.-]+)+/?|"
+                      r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")   # + plotly div ids
+TIMING = re.compile(r"time \(s\)|training time|duration|elapsed|seconds", re.I)
 
 
 def _close(a, b, rtol: float) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         if math.isnan(a) and math.isnan(b): return True
         return math.isclose(a, b, rel_tol=rtol, abs_tol=1e-12)
+    if isinstance(a, str) and isinstance(b, str): return VOLATILE.sub("", a) == VOLATILE.sub("", b)
     return a == b
 
 
@@ -55,7 +58,8 @@ def _outputs(nb_path: Path) -> list[tuple[str, str]]:
             data = o.get("data", {})
             text = data.get("text/html") or data.get("text/markdown") or data.get("text/plain") or o.get("text")
             if text is None: continue
-            text = "".join(text) if isinstance(text, list) else str(text)
+            text = ("".join(text) if isinstance(text, list) else str(text)).replace("\\u002f", "/")
+            if TIMING.search(text) and "<table" not in text and "Plotly" not in text: continue   # wall-clock times
             out.append((f"cell {k} output {j}", text))
     return out
 
@@ -111,7 +115,9 @@ def compare_dirs(old: Path, new: Path, rtol: float = 1e-9) -> tuple[int, list[st
                 for x, y in zip(fa, fb):
                     diffs += [f"{f.name} {place}: {d}" for d in compare_frames(x, y, rtol)]
             elif VOLATILE.sub("", ta) != VOLATILE.sub("", tb):
-                diffs.append(f"{f.name} {place}: text differs")
+                la, lb = VOLATILE.sub("", ta).splitlines(), VOLATILE.sub("", tb).splitlines()
+                first = next((f"{x[:80]!r} -> {y[:80]!r}" for x, y in zip(la, lb) if x != y), f"{len(la)} -> {len(lb)} lines")
+                diffs.append(f"{f.name} {place}: text differs ({first})")
     return n, diffs
 
 
