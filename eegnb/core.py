@@ -16,8 +16,8 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['VOLT_SCALE', 'EEG_MAD_RANGE_UV', 'ANNOTATION_COLUMNS', 'CH_TYPES', 'DataError', 'validate_type', 'check_option',
-           'existing_file', 'is_voltage_unit', 'to_microvolts', 'check_amplitude', 'make_annotations', 'Recording',
-           'crop_annotations', 'recording_from_mne']
+           'existing_file', 'label_classes', 'is_voltage_unit', 'to_microvolts', 'check_amplitude', 'make_annotations',
+           'Recording', 'crop_annotations', 'recording_from_mne']
 
 # %% ../nbs/00_core.ipynb #c005
 class DataError(ValueError):
@@ -51,6 +51,14 @@ def existing_file(path: str | Path) -> Path:
     path = Path(path)
     if not path.is_file(): raise DataError(path, "file not found.")
     return path
+
+# %% ../nbs/00_core.ipynb #c008b
+def label_classes(values: pd.Series | Sequence) -> list:
+    "Distinct non-null labels in a stable order: numbers (and booleans) numerically, then text alphabetically."
+    vals = [v.item() if isinstance(v, np.generic) else v for v in pd.unique(pd.Series(values).dropna())]
+    def order(v):
+        return (0, float(v), "") if isinstance(v, (bool, int, float)) else (1, 0.0, str(v))
+    return sorted(vals, key=order)
 
 # %% ../nbs/00_core.ipynb #c010
 VOLT_SCALE = {"V": 1e6, "mV": 1e3, "uV": 1.0, "µV": 1.0, "μV": 1.0, "nV": 1e-3}

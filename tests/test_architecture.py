@@ -43,9 +43,6 @@ PENDING: dict[str, str] = {
     "eegnb/robustness.py:eegnb.evaluate": "module-level import", "eegnb/robustness.py:eegnb.features": "module-level import",
     "eegnb/robustness.py:eegnb.preprocess.channels._spline_fill": "make preprocess.channels._spline_fill public "
                                                                   "(spline_fill, docstring, __all__) and use that",
-    "eegnb/train/data.py:eegnb.preprocess.windows": "module-level import", "eegnb/train/data.py:eegnb.store": "module-level import",
-    "eegnb/train/data.py:eegnb.preprocess.channels": "module-level import",
-    "eegnb/train/data.py:eegnb.loaders._group_keys": "make loaders._group_keys public (group_keys)",
     "eegnb/train/seizure.py:eegnb.data": "module-level `from ..data import load_all`",
     "eegnb/train/seizure.py:eegnb.eval.seizure._bootstrap": "make eval.seizure._bootstrap public (bootstrap_ci?) "
                                                             "and update train/seizure.py",

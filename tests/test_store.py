@@ -139,10 +139,12 @@ def test_sigkill_mid_prepare_then_resume(tmp_path):
 
 
 def test_loader_throughput(tmp_path):
-    "Read a store through WindowDataModule with 0 and 2 worker processes (prints windows/s; no timing assert)."
+    """Read a store through `WindowDataModule` (TrainWindows + montage_loader, the path training uses) with 0 and 2
+    worker processes: training batches hold training subjects only, every training window comes once per epoch, and
+    a site split tests on that site alone (prints windows/s; no timing assert)."""
     import torch
-    from eegnb.loaders import WindowDataModule
     from eegnb.preprocess.windows import Windows
+    from eegnb.train.data import WindowDataModule
     n_chans, n_times, per = 19, 1000, 40
     rng = np.random.default_rng(0)
     for s in range(10):
@@ -151,22 +153,32 @@ def test_loader_throughput(tmp_path):
         data = rng.standard_normal((per, n_chans, n_times)).astype(np.float32)
         data[:, 0, 0] = s                                    # which record a window came from
         write_windows(tmp_path, store_key("toy", f"S{s}"), Windows(data, 200.0, [f"C{i}" for i in range(n_chans)],
-                      table, dict(dataset="toy", record=f"S{s}", subject=f"S{s}", site="lab")), config_hash="h")
+                      table, dict(dataset="toy", record=f"S{s}", subject=f"S{s}", site="north" if s < 5 else "south")),
+                      config_hash="h")
     store = open_store(tmp_path)
     assert len(store) == 10 * per
     t0 = time.perf_counter()
     for j in range(200): store.get(j)
     print(f"store.get: {200 / (time.perf_counter() - t0):.0f} windows/s")
+    subject_of = lambda b: {f"S{int(v)}" for v in b["x"][:, 0, 0]}
     for workers in (0, 2):
         dm = WindowDataModule(tmp_path, batch_size=64, num_workers=workers, seed=0)
         dm.setup()
-        subjects = set(store.index.subject.iloc[dm.splits["train"]])
+        sides = {k: set(store.index.subject.iloc[v]) for k, v in dm.splits.items()}
+        assert all(sides[a].isdisjoint(sides[b]) for a, b in [("train", "val"), ("train", "test"), ("val", "test")])
         loader = dm.train_dataloader()
         for epoch in range(2):                             # persistent workers are reused in the second epoch
-            t0, n = time.perf_counter(), 0
-            for x, y in loader:
+            loader.batch_sampler.set_epoch(epoch)
+            t0, rows = time.perf_counter(), []
+            for b in loader:
+                x, y = b["x"], b["y"]
                 assert x.shape[1:] == (n_chans, n_times) and x.dtype == torch.float32 and (y >= 0).all()
-                assert {f"S{int(v)}" for v in x[:, 0, 0]} <= subjects       # only training subjects
-                n += len(x)
-            assert n == len(dm.splits["train"])
-            print(f"num_workers={workers} epoch {epoch}: {n / (time.perf_counter() - t0):.0f} windows/s")
+                assert subject_of(b) <= sides["train"]                  # only training subjects
+                rows += b["row"].tolist()
+            assert sorted(rows) == sorted(dm.splits["train"].tolist())  # every training window once
+            print(f"num_workers={workers} epoch {epoch}: {len(rows) / (time.perf_counter() - t0):.0f} windows/s")
+    site = WindowDataModule(tmp_path, split="site", test_site="north", batch_size=64, seed=0)
+    site.setup()
+    north = {f"S{s}" for s in range(5)}
+    assert set().union(*(subject_of(b) for b in site.test_dataloader())) == north
+    assert not set().union(*(subject_of(b) for b in site.train_dataloader())) & north

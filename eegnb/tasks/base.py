@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from ..config import ConfigError, ConfigModel, validate_config
 from ..evaluate import aggregate, score
-from ..loaders import label_classes
+from ..core import label_classes
 from ..splits import group_keys
 
 # %% auto #0

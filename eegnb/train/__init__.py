@@ -6,7 +6,7 @@
 __all__ = []
 
 # %% ../../nbs/60_train.ipynb #c002
-from .data import EEGAugment, MontageBatchSampler, TrainWindows, montage_loader, synthetic_store
+from .data import EEGAugment, MontageBatchSampler, TrainWindows, WindowDataModule, montage_loader, synthetic_store
 from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, PretrainTask, embed,
                                 info_nce, predict, probe_score)
 from .checkpoints import PhaseStore, data_index_hash

@@ -7,25 +7,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
+from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from ..loaders import label_classes
-from ..splits import group_keys
+from ..core import check_option, label_classes
+from ..splits import group_keys, leave_one_site_out, subject_split
 from ..models.base import electrode_positions
-from ..store import WindowStore, open_store
+from ..preprocess.channels import STANDARD_1020
+from ..preprocess.windows import Windows
+from ..store import WindowStore, open_store, write_windows
 
 # %% auto #0
-__all__ = ['TrainWindows', 'MontageBatchSampler', 'montage_loader', 'EEGAugment', 'synthetic_store']
+__all__ = ['TrainWindows', 'MontageBatchSampler', 'montage_loader', 'EEGAugment', 'synthetic_store', 'WindowDataModule']
 
 # %% ../../nbs/61_train.data.ipynb #c005
+def _is_regression(col: pd.Series) -> bool:
+    "A numeric, non-boolean column: served as float targets, not classes."
+    return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+
 def _targets(col: pd.Series, classes: list | None) -> tuple[np.ndarray, list | None]:
     "Class numbers (-1 missing) for a categorical column, float32 (NaN missing) for a numeric one."
-    if classes is None and pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+    if classes is None and _is_regression(col):
         return col.to_numpy(dtype=np.float32, na_value=np.nan), None
     classes = list(classes) if classes is not None else label_classes(col)
     lut = {c: k for k, c in enumerate(classes)}
@@ -205,9 +213,6 @@ def synthetic_store(path: str, *, n_subjects: int = 6, n_windows: int = 8, freqs
     """A store (at `path`) of `n_subjects` x `n_windows` synthetic windows, µV: class `k` is a `freqs[k]` Hz sinusoid
     of `amplitude` with a random phase per channel plus white noise of std `noise`; subjects alternate classes per
     window. FOR TESTS ONLY."""
-    from eegnb.preprocess.windows import Windows
-    from eegnb.store import write_windows
-    from eegnb.preprocess.channels import STANDARD_1020
     names = list(ch_names or STANDARD_1020)
     rng = np.random.default_rng(seed)
     t = np.arange(n_times) / sfreq
@@ -223,3 +228,97 @@ def synthetic_store(path: str, *, n_subjects: int = 6, n_windows: int = 8, freqs
                     meta={"dataset": "synthetic", "subject": f"s{s:02d}", "record": f"s{s:02d}", "site": f"site{s % 2}"})
         write_windows(path, f"synthetic-s{s:02d}", w, config_hash="synthetic")
     return open_store(path)
+
+# %% ../../nbs/61_train.data.ipynb #c022
+class WindowDataModule(LightningDataModule):
+    """Train/val/test `montage_loader`s over `TrainWindows` of a window store, split by group (see above).
+
+    `store`: a `WindowStore` or a store directory. `split`: "subject" (`subject_split` with fractions `val`, `test`)
+    or "site" (`leave_one_site_out` holding out `test_site`, `val` of the rest). `rows`: use only these store rows
+    (e.g. one dataset). `label`/`classes`, or `targets` `(n_store,)` int64 with `classes`, and `aux`: as
+    `TrainWindows` takes them. `transform(x, generator) -> x`: training batches only. `batch_size`, `num_workers`,
+    `drop_last` (training only): as `montage_loader`. `seed` fixes the split and the batch order."""
+    def __init__(self, store: WindowStore | str | Path, *, split: str = "subject", test_site: str | None = None,
+                 val: float = 0.15, test: float = 0.15, rows: Sequence[int] | None = None, label: str | None = "label",
+                 classes: Sequence | None = None, targets: np.ndarray | None = None, aux: Sequence[str] = (),
+                 transform: Callable[[torch.Tensor, torch.Generator | None], torch.Tensor] | None = None,
+                 batch_size: int = 64, num_workers: int = 0, drop_last: bool = False, seed: int = 0):
+        super().__init__()
+        check_option("split", split, ["subject", "site"])
+        if split == "site" and test_site is None: raise ValueError("split='site' needs test_site, the site to hold out.")
+        if targets is not None and label is not None: raise ValueError("give `label` or `targets`, not both (label=None).")
+        if not (isinstance(batch_size, int) and batch_size > 0): raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+        if not (isinstance(num_workers, int) and num_workers >= 0): raise ValueError(f"num_workers must be an int >= 0, got {num_workers!r}.")
+        self.store_arg, self.split, self.test_site, self.val_frac, self.test_frac = store, split, test_site, val, test
+        self.rows = None if rows is None else np.asarray(rows, dtype=np.int64).reshape(-1)
+        self.label, self.classes_arg, self.targets, self.aux, self.transform = label, classes, targets, tuple(aux), transform
+        self.batch_size, self.num_workers, self.drop_last, self.seed = batch_size, num_workers, drop_last, seed
+        self.store: WindowStore | None = None
+        self.splits: dict[str, np.ndarray] | None = None
+
+    def prepare_data(self) -> None:
+        "Check that the store exists (it is written by `eegnb prepare`, not here)."
+        if not isinstance(self.store_arg, WindowStore): open_store(self.store_arg)
+
+    def setup(self, stage: str | None = None) -> None:
+        "Open the store, split its rows and build the three `TrainWindows` (once; later calls do nothing)."
+        if self.splits is not None: return
+        store = self.store_arg if isinstance(self.store_arg, WindowStore) else open_store(self.store_arg)
+        index = store.index.reset_index(drop=True)
+        rows = np.arange(len(index), dtype=np.int64) if self.rows is None else self.rows
+        used = index.iloc[rows]
+        sp = (subject_split(used, val=self.val_frac, test=self.test_frac, seed=self.seed) if self.split == "subject"
+              else leave_one_site_out(used, self.test_site, val=self.val_frac, seed=self.seed))
+        splits = {k: rows[v] for k, v in sp.items()}
+        classes = self.classes_arg
+        if classes is None and self.label in index and not _is_regression(index[self.label]):
+            classes = label_classes(used[self.label])
+        self.sets = {k: TrainWindows(store, v, label=self.label, classes=classes, targets=self.targets, aux=self.aux,
+                                     transform=self.transform if k == "train" else None) for k, v in splits.items()}
+        self.store, self.splits = store, splits
+        self.train_set, self.val_set, self.test_set = self.sets["train"], self.sets["val"], self.sets["test"]
+
+    def train_dataloader(self) -> DataLoader:
+        return montage_loader(self.train_set, self.batch_size, shuffle=True, drop_last=self.drop_last, seed=self.seed,
+                              num_workers=self.num_workers)
+    def val_dataloader(self) -> DataLoader:
+        return montage_loader(self.val_set, self.batch_size, seed=self.seed, num_workers=self.num_workers)
+    def test_dataloader(self) -> DataLoader:
+        return montage_loader(self.test_set, self.batch_size, seed=self.seed, num_workers=self.num_workers)
+
+    def _ready(self) -> WindowStore:
+        if self.splits is None: self.setup()
+        return self.store
+    def _shared(self, col: str):
+        "The value of shard column `col` shared by every record the module uses (ValueError when they differ)."
+        st = self._ready()
+        keys = set(st.index.key.iloc[np.concatenate(list(self.splits.values()))])
+        vals = st.shards[st.shards.key.isin(keys)][col].unique()
+        if len(vals) != 1:
+            raise ValueError(f"the windows of this module differ in {col} ({sorted(vals)[:5]}); give rows= of one "
+                             "kind (e.g. one montage) for a fixed-shape model.")
+        return vals[0]
+    @property
+    def n_chans(self) -> int: return int(self._shared("n_chans"))
+    @property
+    def n_times(self) -> int: return int(self._shared("n_times"))
+    @property
+    def sfreq(self) -> float: return float(self._shared("sfreq"))
+    @property
+    def classes(self) -> list: self._ready(); return self.train_set.classes
+    @property
+    def n_outputs(self) -> int: return len(self.classes)
+
+    def summary(self) -> pd.DataFrame:
+        "Windows, groups (subjects) and windows per class on each side of the split."
+        self._ready()
+        out = []
+        for k, ds in self.sets.items():
+            y = ds.y[ds.rows]
+            out.append({"split": k, "windows": len(ds), "groups": len(np.unique(ds.subject[ds.rows])),
+                        **{str(c): int((y == j).sum()) for j, c in enumerate(self.classes)}})
+        return pd.DataFrame(out).set_index("split")
+
+    def __repr__(self):
+        sizes = "?" if self.splits is None else "/".join(str(len(v)) for v in self.splits.values())
+        return f"<WindowDataModule split={self.split!r} windows train/val/test {sizes}, batch {self.batch_size}, seed {self.seed}>"
