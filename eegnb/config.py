@@ -26,7 +26,7 @@ class ConfigModel(BaseModel):
     unknown keys are refused (see `validate_config` for the messages)."""
     model_config = ConfigDict(extra="forbid", validate_assignment=True, validate_default=True)
 
-# %% ../nbs/00c_config.ipynb #c008
+# %% ../nbs/00c_config.ipynb #c009
 def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
     """`["a.b=1", "c=[1, 2]"]` (the CLI's `--set KEY=VALUE`) -> `{"a.b": 1, "c": [1, 2]}`, each value parsed as
     YAML. `ValueError` for an item without `=` or with an empty key."""
@@ -38,7 +38,7 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
         except yaml.YAMLError as e: raise ValueError(f"--set {it!r}: the value is not valid YAML ({e}).") from None
     return out
 
-# %% ../nbs/00c_config.ipynb #c011
+# %% ../nbs/00c_config.ipynb #c013
 def apply_overrides(config: Mapping, overrides: Mapping[str, Any] | None) -> dict:
     """A deep copy of `config` (the raw mapping read from YAML) with `overrides` (dotted keys -> values) applied.
     Missing mappings on the way are created; list items are addressed by index (`phases.0.epochs`)."""
@@ -64,7 +64,7 @@ def apply_overrides(config: Mapping, overrides: Mapping[str, Any] | None) -> dic
                 node = node[p]
     return out
 
-# %% ../nbs/00c_config.ipynb #c014
+# %% ../nbs/00c_config.ipynb #c017
 class ConfigError(ValueError):
     "A config that does not fit its schema; the message has one line per problem, each naming the key."
 
@@ -110,7 +110,7 @@ def _message(schema: type[BaseModel], err: dict, prefix: tuple = ()) -> str:
     if kind in ("value_error", "assertion_error"): return f"{where}: {msg}" if prefix + loc else msg
     return f"{where}: {msg[0].lower() + msg[1:] if msg else kind}, got {err.get('input')!r}."
 
-# %% ../nbs/00c_config.ipynb #c015
+# %% ../nbs/00c_config.ipynb #c018
 def validate_config(schema: type[ConfigModel], data: Any, source: str = "", *, where: str | Sequence = ()) -> ConfigModel:
     """`schema` validated from `data` (a mapping), or `ConfigError` naming `source` (e.g. the YAML path) and every
     problem: unknown keys with the nearest valid one, wrong types with the field and what it expected, missing
@@ -127,7 +127,7 @@ def validate_config(schema: type[ConfigModel], data: Any, source: str = "", *, w
         raise ConfigError(pre + ("\n  ".join([""] + lines).lstrip() if len(lines) == 1 else
                                  f"{len(lines)} problems:" + "".join(f"\n  - {l}" for l in lines))) from None
 
-# %% ../nbs/00c_config.ipynb #c020
+# %% ../nbs/00c_config.ipynb #c024
 SCHEMAS: dict[str, type[ConfigModel]] = {}
 "`runner` name -> the config schema registered for it (filled by `register_schema` in the modules that run them)."
 
@@ -146,7 +146,7 @@ def register_schema(runner: str):
         return cls
     return deco
 
-# %% ../nbs/00c_config.ipynb #c021
+# %% ../nbs/00c_config.ipynb #c026
 def read_config(config: str | Path | Mapping) -> tuple[dict, str]:
     """The raw mapping of a YAML config file (or a copy of a mapping) and a name for messages (the path or
     "<dict>"). `FileNotFoundError` / `ConfigError` naming the file for a missing file or invalid YAML."""

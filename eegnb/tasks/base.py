@@ -49,7 +49,7 @@ def task_from_config(entry: Any, where: str | tuple = "tasks") -> Task:
                           + f" Registered: {', '.join(sorted(TASKS))} (a task module registers its kind when imported).")
     return validate_config(TASKS[kind], entry, where=where)
 
-# %% ../../nbs/63b_tasks.base.ipynb #c007
+# %% ../../nbs/63b_tasks.base.ipynb #c008
 class Task(ConfigModel):
     """A supervised task on the windows of `dataset` (see the table above). `level`: the unit whose label is scored
     besides windows ("record" or "subject"), by averaging window probabilities; `n_splits` folds grouped by
@@ -92,7 +92,7 @@ class Task(ConfigModel):
         parts.append(score(agg, n_boot=n_boot, seed=seed, level=self.level).summary())
         return pd.concat(parts, ignore_index=True)
 
-# %% ../../nbs/63b_tasks.base.ipynb #c009
+# %% ../../nbs/63b_tasks.base.ipynb #c011
 @register_task("classification")
 class ClassificationTask(Task):
     """Windows of `dataset` labelled by the index column `label`; classes are its distinct values."""

@@ -48,7 +48,7 @@ def stage_f1(oof: pd.DataFrame, stages: Sequence[str], *, n_boot: int = 1000, se
                      "n_groups": len(uniq), "n_samples": len(y), "level": "window"})
     return pd.DataFrame(rows)
 
-# %% ../../nbs/63c_tasks.sleep.ipynb #c006
+# %% ../../nbs/63c_tasks.sleep.ipynb #c007
 @register_task("sleep_staging")
 class SleepStaging(Task):
     """AASM sleep staging of stage-aligned windows of `dataset` (see above): targets from the index column `label`
