@@ -15,9 +15,11 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from ..loaders import label_classes
-from ..splits import group_keys
 from ..models.base import electrode_positions
-from ..store import WindowStore, open_store
+from ..preprocess.channels import STANDARD_1020
+from ..preprocess.windows import Windows
+from ..splits import group_keys
+from ..store import WindowStore, open_store, write_windows
 
 # %% auto #0
 __all__ = ['TrainWindows', 'MontageBatchSampler', 'montage_loader', 'EEGAugment', 'synthetic_store']
@@ -205,9 +207,6 @@ def synthetic_store(path: str, *, n_subjects: int = 6, n_windows: int = 8, freqs
     """A store (at `path`) of `n_subjects` x `n_windows` synthetic windows, µV: class `k` is a `freqs[k]` Hz sinusoid
     of `amplitude` with a random phase per channel plus white noise of std `noise`; subjects alternate classes per
     window. FOR TESTS ONLY."""
-    from eegnb.preprocess.windows import Windows
-    from eegnb.store import write_windows
-    from eegnb.preprocess.channels import STANDARD_1020
     names = list(ch_names or STANDARD_1020)
     rng = np.random.default_rng(seed)
     t = np.arange(n_times) / sfreq
