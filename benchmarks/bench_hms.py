@@ -20,7 +20,7 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import write_result  # noqa: E402
 from eegnb.hms.export import export_onnx, onnx_parity, ort_session, quantize_int8  # noqa: E402
-from eegnb.hms.models import HMSResNetGRU, HMSSpectrogramCNN  # noqa: E402
+from eegnb.models.hms import HMSResNetGRU, HMSSpectrogramCNN  # noqa: E402
 
 
 def _time(fn, repeats):

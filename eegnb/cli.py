@@ -6,15 +6,27 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import yaml
 
 from .config import config_runner, load_config, parse_overrides
 from .core import DataError, check_option
 from .data.manifest import data_dir as _data_dir, demo_dir, fetch, list_datasets, load_manifest, repo_root, verify
+from .features import ConnectivityFeatures, SpectralFeatures, TemporalFeatures, feature_table
+from .hms.predict import predict_files
+from .hms.train import run_hms_config
+from .preprocess.pipeline import PrepConfig
+from .report import ci_table, list_reports, run_reports
+from .store import open_store, prepare
+from .train.run import ablation, run_experiment
+from .train.seizure import run_seizure_config, seizure_report
 
 # %% auto #0
 __all__ = ['FEATURE_SETS', 'RUNNERS', 'datasets_table', 'prep_config', 'build_parser', 'main']
@@ -75,7 +87,6 @@ def _cmd_info(args) -> int:
 
 # %% ../nbs/07_cli.ipynb #c011
 def _cmd_report(args) -> int:
-    from eegnb.report import list_reports, run_reports
     if args.data_dir: os.environ["EEGNB_DATA"] = str(Path(args.data_dir).resolve())
     if args.list:
         print("\n".join(list_reports(args.profile))); return 0
@@ -89,9 +100,6 @@ def _cmd_report(args) -> int:
 # %% ../nbs/07_cli.ipynb #c013
 def prep_config(path: str | Path | None = None):
     "The `PrepConfig` of a YAML file of its fields (defaults for the others); `PrepConfig()` when `path` is None."
-    import yaml
-    from dataclasses import fields
-    from eegnb.preprocess.pipeline import PrepConfig
     if path is None: return PrepConfig()
     raw = yaml.safe_load(Path(path).read_text()) or {}
     if not isinstance(raw, dict):
@@ -103,7 +111,6 @@ def prep_config(path: str | Path | None = None):
     return PrepConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
 
 def _cmd_prepare(args) -> int:
-    from eegnb.store import prepare
     config = prep_config(args.config)
     rep = prepare(args.datasets, args.out, config=config, data_dir=args.data_dir, scheduler=args.scheduler,
                   n_workers=args.workers, progress=sys.stderr.isatty(), limit=args.limit, overwrite=args.overwrite)
@@ -123,9 +130,6 @@ def _cmd_prepare(args) -> int:
 FEATURE_SETS = ("spectral", "temporal", "connectivity")
 
 def _cmd_features(args) -> int:
-    import numpy as np
-    from eegnb.features import ConnectivityFeatures, SpectralFeatures, TemporalFeatures, feature_table
-    from eegnb.store import open_store
     st = open_store(args.store)
     rows = np.flatnonzero(st.index.dataset == args.dataset) if args.dataset else None
     sub = st.index if rows is None else st.index.iloc[rows]
@@ -143,32 +147,24 @@ def _cmd_features(args) -> int:
     return 0
 
 # %% ../nbs/07_cli.ipynb #c017
-RUNNERS = {"phases": None, "seizure": ("eegnb.train.seizure", "run_seizure_config", "seizure_report"),
-           "hms": ("eegnb.hms.train", "run_hms_config", None)}
+RUNNERS = {"phases": None, "seizure": (run_seizure_config, seizure_report), "hms": (run_hms_config, None)}
 "`runner:` values of a training YAML: the multi-phase trainer (default), the seizure detectors, the HMS pipeline."
 
 def _cmd_train(args) -> int:
-    import importlib
-    import json
     runner = config_runner(args.config)
-    for mod in {m for m, *_ in filter(None, RUNNERS.values())} | {"eegnb.train.run"}:
-        importlib.import_module(mod)                      # registers each runner's config schema
     cfg = load_config(args.config, parse_overrides(args.set))   # validated once, whatever the runner
     if runner != "phases":
         if args.arm is not None: raise ValueError(f"--arm applies to multi-phase configs, not to 'runner: {runner}'.")
-        mod, fn, report = RUNNERS[runner]
+        run_config, report = RUNNERS[runner]
         stem = Path(args.config).stem
         out = Path(args.out) if args.out else Path("~/.cache/eegnb/runs").expanduser() / f"{runner}-{stem}"
-        module = importlib.import_module(mod)
-        summary = getattr(module, fn)(cfg, out)
-        if report: print(getattr(module, report)(summary))
+        summary = run_config(cfg, out)
+        if report: print(report(summary))
         else:
             small = {k: v for k, v in (summary or {}).items() if isinstance(v, (str, int, float, bool)) or v is None}
             print(json.dumps(small, indent=1, default=str))
         print(f"results: {out}")
         return 0
-    import pandas as pd
-    from eegnb.train.run import ablation, run_experiment
     if args.arm is not None or not cfg.arms:
         res = run_experiment(cfg, arm=args.arm, out_dir=args.out)
         scores = res.scores.assign(arm=args.arm or "all")
@@ -179,14 +175,12 @@ def _cmd_train(args) -> int:
     root.mkdir(parents=True, exist_ok=True)
     scores.to_csv(root / "scores.csv", index=False)
     if len(scores):
-        from eegnb.report import ci_table
         with pd.option_context("display.width", 200, "display.max_colwidth", 40):
             print(ci_table(scores, ["task", "arm", "phase", "level", "n_groups"], ["balanced_accuracy", "auroc"], digits=3).to_string())
     print(f"scores: {root / 'scores.csv'}")
     return 0
 
 def _cmd_predict(args) -> int:
-    from eegnb.hms.predict import predict_files
     table = predict_files(args.model, args.files, args.out, fill_missing=args.fill_missing)
     n_rec = table.record.nunique() if "record" in table else len(args.files)
     print(f"wrote {args.out}: {len(table)} windows from {n_rec} recording(s)")

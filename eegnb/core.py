@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+import importlib.util
+import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,7 +19,7 @@ import pandas as pd
 # %% auto #0
 __all__ = ['VOLT_SCALE', 'EEG_MAD_RANGE_UV', 'ANNOTATION_COLUMNS', 'CH_TYPES', 'DataError', 'validate_type', 'check_option',
            'existing_file', 'label_classes', 'is_voltage_unit', 'to_microvolts', 'check_amplitude', 'make_annotations',
-           'Recording', 'crop_annotations', 'recording_from_mne']
+           'Recording', 'crop_annotations', 'recording_from_mne', 'git_commit']
 
 # %% ../nbs/00_core.ipynb #c005
 class DataError(ValueError):
@@ -309,3 +311,17 @@ def recording_from_mne(raw, **meta) -> Recording:
 
 Recording.to_mne = _rec_to_mne
 Recording.from_mne = staticmethod(recording_from_mne)
+
+# %% ../nbs/00_core.ipynb #c101
+def git_commit(path: str | Path | None = None) -> str | None:
+    """The commit (40-hex sha) of the git checkout at `path` (default: the one holding the `eegnb` package), with
+    `+dirty` when tracked files have uncommitted changes; None outside git or without a `git` executable."""
+    root = Path(path) if path else Path(importlib.util.find_spec("eegnb").origin).parent.parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        if sha.returncode: return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return sha.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None

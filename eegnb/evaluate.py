@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .core import check_option
+from .splits import GroupFolds
 
 # %% auto #0
 __all__ = ['FEATURE_CLASSIFIERS', 'CLASSIFIER_DEFAULTS', 'cross_validate', 'Scores', 'score', 'aggregate', 'feature_classifier']
@@ -27,7 +28,6 @@ def cross_validate(make_model: Callable[[dict], object], X, y, groups, *, param_
     entry with the best `inner_metric` on the training folds only. Returns one row per sample: `group`, `y`,
     `fold`, `pred`, `params` and `proba_<class>` columns."""
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
-    from eegnb.splits import GroupFolds
     check_option("inner_metric", inner_metric, ["balanced_accuracy", "roc_auc"])
     X = X.to_numpy() if isinstance(X, pd.DataFrame) else np.asarray(X)
     y, groups = np.asarray(y), np.asarray(groups)

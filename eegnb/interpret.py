@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .core import check_option, validate_type
-from .features.spectral import BANDS, _bands
+from .features.spectral import BANDS, check_bands
+from .preprocess.channels import montage_name, try_canonical_name
 
 # %% auto #0
 __all__ = ['parse_feature_name', 'plot_topomap', 'Explanation', 'explain_tree', 'DeepExplanation', 'explain_deep']
@@ -20,7 +21,7 @@ __all__ = ['parse_feature_name', 'plot_topomap', 'Explanation', 'explain_tree', 
 # %% ../nbs/30_interpret.ipynb #c005
 def _band_edges(bands=BANDS) -> dict[str, tuple[float, float]]:
     "`{name: (low_hz, high_hz)}` view of `bands` (default `eegnb.features.spectral.BANDS`), in table order."
-    return {name: (lo, hi) for name, lo, hi in _bands(bands)}
+    return {name: (lo, hi) for name, lo, hi in check_bands(bands)}
 
 def parse_feature_name(name: str) -> tuple[str | None, str | None]:
     """`(band, channel)` of a feature column named `<feature>_<band>_<channel>` or `<feature>_<channel>`.
@@ -47,7 +48,6 @@ def plot_topomap(importance: pd.Series, *, title: str = "mean |SHAP| per channel
     topomaps with matplotlib; notebooks display it inline)."""
     import matplotlib.pyplot as plt
     import mne
-    from eegnb.preprocess.channels import montage_name, try_canonical_name
     validate_type(importance, pd.Series, "importance")
     canon = {c: try_canonical_name(str(c)) for c in importance.index}
     found = [c for c, n in canon.items() if n is not None]

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .data.manifest import demo_dir, manifests_dir, repo_root
-from .train.checkpoints import git_commit
+from .core import git_commit
 
 # %% auto #0
 __all__ = ['PLOTLYJS_ENV', 'PROFILES', 'LIBRARIES', 'BLINK_RESOURCE_ANNOTATION', 'show', 'plotly_asset_name',

@@ -11,7 +11,11 @@ import numpy as np
 import pandas as pd
 
 from .core import check_option
-from .preprocess.channels import canonical_name, _spline_fill
+from .evaluate import feature_classifier, score
+from .features import SpectralFeatures
+from .models import MODELS, chs_info_from_names, create_model, electrode_positions
+from .preprocess.channels import canonical_name, spline_fill
+from .splits import GroupFolds
 
 # %% auto #0
 __all__ = ['BLINK_WEIGHTS', 'MUSCLE_REGIONS', 'UNIT_FACTORS', 'CORRUPTIONS', 'FEATURE_MODELS', 'channel_dropout', 'add_blinks',
@@ -54,7 +58,7 @@ def _fill_matrix(ch_names: list[str], lost: tuple[int, ...], sfreq: float, cache
         kept = [i for i in range(len(ch_names)) if i not in lost]
         names = [_canon(ch_names[i]) for i in kept]
         # the helper is linear in the data: feeding the identity returns the interpolation matrix itself
-        cache[lost] = _spline_fill(np.eye(len(kept)), names, [_canon(ch_names[i]) for i in lost], sfreq)
+        cache[lost] = spline_fill(np.eye(len(kept)), names, [_canon(ch_names[i]) for i in lost], sfreq)
     return cache[lost]
 
 def channel_dropout(X: np.ndarray, ch_names: Sequence[str], fraction: float, *, mode: str = "zero", rng=None,
@@ -85,7 +89,6 @@ def channel_dropout(X: np.ndarray, ch_names: Sequence[str], fraction: float, *, 
 # %% ../nbs/35_robustness.ipynb #c009
 def _positions(ch_names: Sequence[str]) -> np.ndarray:
     "Head-frame positions (m) of `ch_names` on MNE's 10-05 template."
-    from eegnb.models.base import electrode_positions
     return np.asarray(electrode_positions([_canon(c) for c in ch_names]))
 
 # %% ../nbs/35_robustness.ipynb #c012
@@ -318,7 +321,6 @@ def cross_fit(fit: Callable[[np.ndarray, np.ndarray], Callable], X: np.ndarray, 
     """Fit `fit(X_train, y_train) -> predict_proba` once per grouped fold (leave-one-group-out when `n_splits` is
     None, else stratified; `eegnb.splits.GroupFolds`); the result predicts every window with a model that never saw
     its group."""
-    from eegnb.splits import GroupFolds
     X, y, groups = np.asarray(X), np.asarray(y), np.asarray(groups)
     if not len(X) == len(y) == len(groups):
         raise ValueError(f"X, y and groups must have the same length, got {len(X)}, {len(y)}, {len(groups)}.")
@@ -339,8 +341,6 @@ def fit_feature_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names
     µV; returns the pipeline's `predict_proba` (columns: sorted classes)."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
-    from eegnb.evaluate import feature_classifier
-    from eegnb.features import SpectralFeatures
     check_option("kind", kind, ["logistic", "lightgbm"])
     finite = FunctionTransformer(lambda F: np.where(np.isfinite(F), F, np.nan))   # log(0) of a zeroed channel
     model = make_pipeline(SpectralFeatures(sfreq, list(ch_names)), finite, feature_classifier(kind, seed=seed))
@@ -355,8 +355,6 @@ def fit_deep_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names: S
     fixed after training, unless `model_kw` sets `input_scale`); returns `predict_proba(X) -> (n, n_classes)`
     (columns: sorted classes). Deterministic given `seed`."""
     import torch
-    from eegnb.models import create_model
-    from eegnb.models.base import chs_info_from_names
     X = _check_windows(X); y = np.asarray(y)
     classes = np.unique(y)
     if len(classes) < 2: raise ValueError(f"fit_deep_classifier needs 2+ classes in y, got {list(classes)}.")
@@ -399,8 +397,6 @@ def model_fitter(name: str, *, sfreq: float, ch_names: Sequence[str], epochs: in
     """`fit(X_train, y_train) -> predict_proba` for model `name`: "features_logistic" / "features_lightgbm"
     (`fit_feature_classifier`) or a registered deep model such as "eegnetv4" (`fit_deep_classifier`, `epochs`,
     `**kw`), for `cross_fit`."""
-    import eegnb.models  # noqa: F401  (importing the package registers every model)
-    from eegnb.models.base import MODELS
     check_option("model", name, [*FEATURE_MODELS, *MODELS])
     if name in FEATURE_MODELS:
         return lambda X, y: fit_feature_classifier(X, y, sfreq=sfreq, ch_names=ch_names, kind=FEATURE_MODELS[name],
@@ -411,7 +407,6 @@ def model_fitter(name: str, *, sfreq: float, ch_names: Sequence[str], epochs: in
 # %% ../nbs/35_robustness.ipynb #c033
 def _score_rows(models: Mapping[str, Callable], Xc: np.ndarray, y: np.ndarray, groups: np.ndarray,
                 classes: np.ndarray, n_boot: int, seed: int) -> list[dict]:
-    from eegnb.evaluate import score
     rows = []
     for name, f in models.items():
         p = np.asarray(f(Xc), dtype=np.float64)

@@ -29,43 +29,7 @@ LAZY_OK: dict[tuple[str, str], str] = {
 
 # Violations in files other agents are rewriting in parallel ("file:imported module" for a function-local import,
 # "file:private name" for a private-name import, "cycle:a -> b -> a" for a cycle), each with what to do.
-PENDING: dict[str, str] = {
-    # cli.py: move to the top of the module (cli is the top layer).
-    "eegnb/cli.py:eegnb.report": "module-level import", "eegnb/cli.py:eegnb.preprocess.pipeline": "module-level import",
-    "eegnb/cli.py:eegnb.store": "module-level import", "eegnb/cli.py:eegnb.features": "module-level import",
-    "eegnb/cli.py:eegnb.train.run": "module-level import", "eegnb/cli.py:eegnb.hms.predict": "module-level import",
-    "eegnb/eval/crosssite.py:eegnb.features": "module-level import",
-    "eegnb/eval/crosssite.py:eegnb.evaluate": "module-level import (evaluate does not import eval.crosssite)",
-    "eegnb/interpret.py:eegnb.preprocess.channels": "module-level import",
-    "eegnb/robustness.py:eegnb.models.base": "module-level `from .models import MODELS, chs_info_from_names, "
-                                            "electrode_positions` (drop the `import eegnb.models` side-effect line)",
-    "eegnb/robustness.py:eegnb.models": "module-level `from .models import create_model`",
-    "eegnb/robustness.py:eegnb.evaluate": "module-level import", "eegnb/robustness.py:eegnb.features": "module-level import",
-    "eegnb/robustness.py:eegnb.preprocess.channels._spline_fill": "make preprocess.channels._spline_fill public "
-                                                                  "(spline_fill, docstring, __all__) and use that",
-    "eegnb/train/seizure.py:eegnb.data": "module-level `from ..data import load_all`",
-    "eegnb/train/seizure.py:eegnb.eval.seizure._bootstrap": "make eval.seizure._bootstrap public (bootstrap_ci?) "
-                                                            "and update train/seizure.py",
-    "eegnb/train/seizure.py:eegnb.eval.seizure._rates": "make eval.seizure._rates public (event_rates?) and update "
-                                                        "train/seizure.py",
-    "eegnb/features/connectivity.py:eegnb.features.spectral._bands": "make spectral._bands public",
-    "eegnb/features/connectivity.py:eegnb.features.spectral._check_x": "make spectral._check_x public (check_windows_x), "
-                                                                       "then update connectivity, temporal, spectrogram",
-    "eegnb/features/temporal.py:eegnb.features.spectral._check_x": "as above (spectral.py is reserved)",
-    "eegnb/features/spectrogram.py:eegnb.features.spectral._check_x": "as above (spectral.py is reserved)",
-    "eegnb/hms/data.py:eegnb.features.spectrogram._interp_matrix": "make spectrogram._interp_matrix public "
-                                                                   "(interp_matrix) and import that in hms/data.py",
-    "eegnb/hms/data.py:eegnb.features.spectrogram._log": "make spectrogram._log public (log_power) and import that",
-    "eegnb/hms/train.py:eegnb.hms.data._pair_key": "make hms.data._pair_key public (pair_key)",
-    # hms/train.py: module-level imports; delete its predict_logits/_softmax-based ensemble_predict copies and import
-    # them from .predict (hms/predict.py now defines them; hms/__init__ can then import them from .predict);
-    # `from .models import ...` replaces `import eegnb.hms.models`; `from ..models import create_model`.
-    "eegnb/hms/train.py:eegnb.data.readers": "module-level import", "eegnb/hms/train.py:eegnb.hms.data": "module-level import",
-    "eegnb/hms/train.py:eegnb.preprocess.pipeline": "module-level import", "eegnb/hms/train.py:eegnb.store": "module-level import",
-    "eegnb/hms/train.py:eegnb.features": "module-level import", "eegnb/hms/train.py:eegnb.hms.predict": "module-level import",
-    "eegnb/hms/train.py:eegnb.models": "module-level import", "eegnb/hms/train.py:eegnb.hms.models": "module-level import",
-    "eegnb/hms/train.py:eegnb.hms.export": "module-level import (export no longer imports train)",
-}
+PENDING: dict[str, str] = {}
 
 
 def module_name(path: Path) -> str:

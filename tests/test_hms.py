@@ -11,7 +11,7 @@ from eegnb.core import DataError
 from eegnb.hms.data import (DOUBLE_BANANA, RAW_FLIP, chains_from_recording, eeg_windows,
                             flip_hemispheres, label_table, spectrogram_windows)
 from eegnb.hms.metrics import kl_divergence
-from eegnb.hms.models import HMSResNetGRU, HMSSpectrogramCNN
+from eegnb.models.hms import HMSResNetGRU, HMSSpectrogramCNN
 from eegnb.hms.predict import predict_files, save_checkpoint
 from eegnb.splits import PatientFolds
 from conftest import edf_signal_field

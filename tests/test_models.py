@@ -1,6 +1,9 @@
 """Every registered model honours the EEGModel contract the training phases rely on."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -19,9 +22,19 @@ def build(name: str, n_outputs: int | None = 3):
                            n_outputs=n_outputs)
 
 
+def test_import_eegnb_models_registers_every_model():
+    "A fresh interpreter: `import eegnb.models` alone registers the HMS models too (no `import eegnb.hms` needed)."
+    code = ("import eegnb.models as em; names = set(em.list_models().index); "
+            "assert {'hms_resnet_gru', 'hms_spectrogram_cnn', 'eegnetv4', 'labram'} <= names, names; "
+            "em.create_model('hms_resnet_gru', n_chans=16, n_outputs=6, n_times=2000, sfreq=200.0); "
+            "assert 'eegnb.hms' not in sys.modules")
+    r = subprocess.run([sys.executable, "-c", "import sys; " + code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+
+
 def test_registry_lists_the_families():
     fams = set(em.list_models().family)
-    assert {"baseline", "labram"} <= fams
+    assert {"baseline", "labram", "hms"} <= fams
     with pytest.raises(ValueError, match="not_a_model"):
         em.create_model("not_a_model")
 

@@ -11,6 +11,9 @@ import numpy as np
 import pandas as pd
 
 from .calibration import expected_calibration_error
+from ..evaluate import feature_classifier
+from ..features import SpectralFeatures
+from ..splits import GroupFolds
 
 # %% auto #0
 __all__ = ['CROSS_SITE_METRICS', 'ID_COLUMNS', 'best_threshold', 'binary_metrics', 'bootstrap_metrics', 'channelwise_table',
@@ -79,7 +82,6 @@ def channelwise_table(X: np.ndarray, sfreq: float, *, site: str, y: Sequence, gr
     if not (len(y) == len(groups) == len(units) == n):
         raise ValueError(f"y, groups and units need one entry per window ({n}), got {len(y)}, {len(groups)}, {len(units)}.")
     if featurizer is None:
-        from eegnb.features import SpectralFeatures
         featurizer = lambda X1, fs: SpectralFeatures(fs, ["EEG"]).fit_transform(X1)
     feats = featurizer(X.reshape(n * c, 1, t), sfreq)
     feats = pd.DataFrame(feats).reset_index(drop=True)
@@ -113,7 +115,6 @@ def in_site_predictions(table: pd.DataFrame, make_model: Callable, *, features: 
                         n_splits: int = 5, seed: int = 0) -> pd.DataFrame:
     """Grouped cross-validated unit probabilities inside `table` (one or more sites pooled): columns unit, y, group,
     proba, fold, threshold (chosen on the other folds' out-of-fold predictions)."""
-    from eegnb.splits import GroupFolds
     feats = list(features or feature_columns(table))
     table = table.reset_index(drop=True)
     proba, fold = np.full(len(table), np.nan), np.zeros(len(table), int)
@@ -136,7 +137,6 @@ def cross_site_scores(table: pd.DataFrame, make_model: Callable | str, *, pairs:
     threshold, n_groups, n_units; predictions one row per test unit with its probability."""
     from tqdm.auto import tqdm
     if isinstance(make_model, str):
-        from eegnb.evaluate import feature_classifier
         name_, make_model = make_model, lambda: feature_classifier(name_, seed=seed)
     if normalize not in ("none", "site_zscore"): raise ValueError(f"normalize must be 'none' or 'site_zscore', got {normalize!r}.")
     if not set(ID_COLUMNS) <= set(table.columns): raise ValueError(f"the table needs columns {ID_COLUMNS}.")

@@ -13,7 +13,7 @@ from scipy.signal import get_window, hilbert
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..core import check_option
-from .spectral import BANDS, _bands, _check_x
+from .spectral import BANDS, check_bands, check_windows
 from ..preprocess.signal import filter_array
 
 # %% auto #0
@@ -38,7 +38,7 @@ def _measures(measures) -> tuple[str, ...]:
 def connectivity_feature_names(ch_names: Sequence[str], *, bands=BANDS, measures=MEASURES) -> list[str]:
     "Column names `<measure>_<band>_<chA>-<chB>` of `connectivity_features`, in table order (measure, band, pair)."
     ch = list(ch_names)
-    return [f"{m}_{b[0]}_{ch[i]}-{ch[j]}" for m in _measures(measures) for b in _bands(bands) for i, j in channel_pairs(ch)]
+    return [f"{m}_{b[0]}_{ch[i]}-{ch[j]}" for m in _measures(measures) for b in check_bands(bands) for i, j in channel_pairs(ch)]
 
 # %% ../../nbs/22_features.connectivity.ipynb #c009
 def cross_spectra(x: np.ndarray, sfreq: float, *, nperseg: int, noverlap: int | None = None,
@@ -48,7 +48,7 @@ def cross_spectra(x: np.ndarray, sfreq: float, *, nperseg: int, noverlap: int | 
     `x` `(n_windows, n_chans, n_times)`. Returns `(freqs, S)`: `freqs` `(n_freqs,)` Hz (up to `fmax`) and `S`
     complex `(n_windows, n_chans, n_chans, n_freqs)`, `S[w, i, j] = mean_seg X_i conj(X_j)` of the Hann-tapered,
     mean-removed segments (unscaled: ratios such as coherence only)."""
-    x = _check_x(x)
+    x = check_windows(x)
     n = x.shape[-1]
     nperseg = int(min(nperseg, n))
     noverlap = nperseg // 2 if noverlap is None else int(noverlap)
@@ -72,8 +72,8 @@ def _band_idx(freqs, lo, hi, what="coherence") -> np.ndarray:
 def coherence(x: np.ndarray, sfreq: float, *, bands=BANDS, nperseg_s: float = 2.0) -> np.ndarray:
     """Band-averaged magnitude-squared coherence `(n_windows, n_bands, n_pairs)` of the upper-triangle pairs
     (order of `channel_pairs`), Welch segments of `nperseg_s` s (capped at the window), 50 % overlap."""
-    bands = _bands(bands)
-    x = _check_x(x)
+    bands = check_bands(bands)
+    x = check_windows(x)
     freqs, S = cross_spectra(x, sfreq, nperseg=int(round(nperseg_s * sfreq)), fmax=max(b[2] for b in bands))
     i, j = np.triu_indices(x.shape[1], k=1)
     P = S.real[:, np.arange(x.shape[1]), np.arange(x.shape[1])]                          # (w, c, f) auto-spectra
@@ -105,12 +105,12 @@ def connectivity_features(x: np.ndarray, sfreq: float, ch_names: Sequence[str], 
     `connectivity_feature_names`): `coh_<band>_<A>-<B>` (0–1), `plv_<band>_<A>-<B>` (0–1),
     `corr_<band>_<A>-<B>` (−1–1) for each pair `A-B` of the upper triangle; `n_pairs = n_chans (n_chans − 1) / 2`
     columns per measure and band (171 for 19 channels)."""
-    x = _check_x(x)
+    x = check_windows(x)
     ch_names = list(ch_names)
     if len(ch_names) != x.shape[1]:
         raise ValueError(f"{len(ch_names)} channel names for {x.shape[1]} channels in x.")
     if x.shape[1] < 2: raise ValueError("connectivity needs at least two channels.")
-    bands, measures = _bands(bands), _measures(measures)
+    bands, measures = check_bands(bands), _measures(measures)
     i, j = np.triu_indices(x.shape[1], k=1)
     out = {m: [] for m in measures}
     if "coh" in measures:
@@ -134,7 +134,7 @@ class ConnectivityFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         "Nothing to learn; checks the options and returns `self`."
-        _bands(self.bands); _measures(self.measures)
+        check_bands(self.bands); _measures(self.measures)
         return self
 
     def transform(self, X) -> pd.DataFrame:

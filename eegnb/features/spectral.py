@@ -16,8 +16,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ..core import check_option
 
 # %% auto #0
-__all__ = ['BANDS', 'SEF_PERCENT', 'BROADBAND', 'ALPHA_RANGE', 'SLOPE_RANGE', 'RATIOS', 'psd', 'band_power',
-           'spectral_feature_names', 'spectral_features', 'SpectralFeatures']
+__all__ = ['BANDS', 'SEF_PERCENT', 'BROADBAND', 'ALPHA_RANGE', 'SLOPE_RANGE', 'RATIOS', 'check_bands', 'check_windows', 'psd',
+           'band_power', 'spectral_feature_names', 'spectral_features', 'SpectralFeatures']
 
 # %% ../../nbs/20_features.spectral.ipynb #c005
 BANDS: tuple[tuple[str, float, float], ...] = (
@@ -25,7 +25,7 @@ BANDS: tuple[tuple[str, float, float], ...] = (
     ("sigma", 12.0, 16.0), ("beta", 13.0, 30.0), ("gamma", 30.0, 45.0))
 "Frequency bands `(name, low_hz, high_hz)`; `sigma` overlaps `alpha` and `beta` on purpose (spindles)."
 
-def _bands(bands) -> tuple[tuple[str, float, float], ...]:
+def check_bands(bands) -> tuple[tuple[str, float, float], ...]:
     "Normalise `bands` (tuple of `(name, lo, hi)` or `{name: (lo, hi)}`) and check that every band is sane."
     items = [(k, *v) for k, v in bands.items()] if isinstance(bands, Mapping) else [tuple(b) for b in bands]
     if not items: raise ValueError("bands is empty; pass at least one (name, low_hz, high_hz).")
@@ -37,7 +37,7 @@ def _bands(bands) -> tuple[tuple[str, float, float], ...]:
         out.append((name, lo, hi))
     return tuple(out)
 
-def _check_x(x) -> np.ndarray:
+def check_windows(x) -> np.ndarray:
     "`x` as float64 `(n_windows, n_chans, n_times)`; a 2-D `(n_chans, n_times)` array is one window."
     x = np.asarray(x, dtype=np.float64)
     if x.ndim == 2: x = x[None]
@@ -53,7 +53,7 @@ def psd(x: np.ndarray, sfreq: float, *, method: str = "welch", fmax: float | Non
     `x`: `(n_windows, n_chans, n_times)` (µV), `sfreq` in Hz. Returns `(freqs, psd)`: `freqs` `(n_freqs,)` in Hz
     and `psd` `(n_windows, n_chans, n_freqs)` in µV²/Hz (one-sided, density scaling)."""
     check_option("method", method, ["welch", "multitaper"])
-    x = _check_x(x)
+    x = check_windows(x)
     if sfreq <= 0: raise ValueError(f"sfreq must be positive (Hz), got {sfreq}.")
     if method == "welch":
         nperseg = min(x.shape[-1], int(round(nperseg_s * sfreq)))
@@ -81,7 +81,7 @@ def band_power(x: np.ndarray, sfreq: float, *, bands=BANDS, method: str = "welch
     `x`: `(n_windows, n_chans, n_times)` in µV (or `(n_chans, n_times)`, one window), `sfreq` in Hz.
     Returns `(n_windows, n_chans, n_bands)`: absolute power in µV² (the PSD integrated over the band), or with
     `relative=True` the fraction of the broadband power between the lowest and highest band edges."""
-    bands = _bands(bands)
+    bands = check_bands(bands)
     freqs, p = psd(x, sfreq, method=method)
     return _band_power_from_psd(freqs, p, bands, relative)
 
@@ -138,7 +138,7 @@ def _slope(freqs, p) -> np.ndarray:
 
 def spectral_feature_names(ch_names: Sequence[str], *, bands=BANDS) -> list[str]:
     "Column names of `spectral_features` for these channels and bands, in table order."
-    bands = _bands(bands)
+    bands = check_bands(bands)
     names = [f"{f}_{b[0]}_{ch}" for f in ("abspow", "relpow") for b in bands for ch in ch_names]
     names += [f"{r[0]}_{ch}" for r in _ratios(bands) for ch in ch_names]
     names += [f"{f}_{ch}" for f in ("sef95", "spent", "paf", "slope") for ch in ch_names]
@@ -156,11 +156,11 @@ def spectral_features(x: np.ndarray, sfreq: float, ch_names: Sequence[str], *, b
     `spectral_feature_names`): `abspow_<band>_<ch>` (µV²), `relpow_<band>_<ch>` (fraction of 0.5–45 Hz power),
     `tbr_/atr_/slowfast_<ch>` (ratios; only those whose bands are in `bands`), `sef95_<ch>` (Hz),
     `spent_<ch>` (0–1), `paf_<ch>` (Hz), `slope_<ch>` (log10 µV²/Hz per log10 Hz)."""
-    x = _check_x(x)
+    x = check_windows(x)
     ch_names = list(ch_names)
     if len(ch_names) != x.shape[1]:
         raise ValueError(f"{len(ch_names)} channel names for {x.shape[1]} channels in x.")
-    bands = _bands(bands)
+    bands = check_bands(bands)
     if x.shape[-1] / sfreq < 2.0:
         raise ValueError(f"windows of {x.shape[-1] / sfreq:g} s are too short for spectral features (<2 s); "
                          "cut longer windows.")
@@ -187,7 +187,7 @@ class SpectralFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         "Nothing to learn; checks the options and returns `self`."
-        check_option("method", self.method, ["welch", "multitaper"]); _bands(self.bands)
+        check_option("method", self.method, ["welch", "multitaper"]); check_bands(self.bands)
         return self
 
     def transform(self, X) -> pd.DataFrame:

@@ -10,18 +10,19 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.signal import spectrogram as _sp_spectrogram
 
-from .spectral import _check_x
+from .spectral import check_windows
 from ..preprocess.channels import DOUBLE_BANANA, try_canonical_name
 
 # %% auto #0
-__all__ = ['LOG_FLOOR', 'HMS_CHAIN_NAMES', 'HMS_CHAINS', 'HMS_FMIN', 'HMS_FMAX', 'stft_spectrogram', 'multitaper_spectrogram',
-           'hms_frequencies', 'hms_spectrogram']
+__all__ = ['LOG_FLOOR', 'HMS_CHAIN_NAMES', 'HMS_CHAINS', 'HMS_FMIN', 'HMS_FMAX', 'log_power', 'stft_spectrogram',
+           'multitaper_spectrogram', 'hms_frequencies', 'interp_matrix', 'hms_spectrogram']
 
 # %% ../../nbs/23_features.spectrogram.ipynb #c005
 LOG_FLOOR = 1e-4
 "Floor applied before `log10` (µV²/Hz for STFT power), so flat channels give −4, not −inf."
 
-def _log(S: np.ndarray, log: bool) -> np.ndarray:
+def log_power(S: np.ndarray, log: bool = True) -> np.ndarray:
+    """`log10` of power `S` (any shape, µV²/Hz) floored at `LOG_FLOOR`, or `S` unchanged with `log=False`."""
     return np.log10(np.maximum(S, LOG_FLOOR)) if log else S
 
 # %% ../../nbs/23_features.spectrogram.ipynb #c007
@@ -34,7 +35,7 @@ def stft_spectrogram(x: np.ndarray, sfreq: float, *, nperseg: int | None = None,
     (keep bins <= fmax; default all). Returns `(freqs, times, S)`: `freqs` `(n_freqs,)` Hz, `times`
     `(n_frames,)` s (segment centres from the window's start) and `S` `(n_windows, n_chans, n_freqs, n_frames)`
     in µV²/Hz, or `log10` of it (see `LOG_FLOOR`) with `log=True`."""
-    x = _check_x(x)
+    x = check_windows(x)
     if sfreq <= 0: raise ValueError(f"sfreq must be positive (Hz), got {sfreq}.")
     nperseg = min(x.shape[-1], int(round(2 * sfreq)) if nperseg is None else int(nperseg))
     noverlap = nperseg // 2 if noverlap is None else int(noverlap)
@@ -44,7 +45,7 @@ def stft_spectrogram(x: np.ndarray, sfreq: float, *, nperseg: int | None = None,
     if fmax is not None:
         keep = freqs <= fmax
         freqs, S = freqs[keep], S[..., keep, :]
-    return freqs, times, _log(S, log)
+    return freqs, times, log_power(S, log)
 
 # %% ../../nbs/23_features.spectrogram.ipynb #c011
 def multitaper_spectrogram(x: np.ndarray, sfreq: float, *, freqs: Sequence[float] | None = None,
@@ -56,7 +57,7 @@ def multitaper_spectrogram(x: np.ndarray, sfreq: float, *, freqs: Sequence[float
     (default `freqs / 2`). Returns `(freqs, times, P)`: `times` `(n_frames,)` s = every `decim`-th sample and
     `P` `(n_windows, n_chans, n_freqs, n_frames)` (µV², or `log10` with `log=True`)."""
     from mne.time_frequency import tfr_array_multitaper   # lazy: MNE is slow to import
-    x = _check_x(x)
+    x = check_windows(x)
     freqs = np.arange(2.0, fmax + 1e-9, 1.0) if freqs is None else np.asarray(freqs, dtype=float)
     n_cycles = freqs / 2 if n_cycles is None else n_cycles
     longest = float(np.max(np.asarray(n_cycles) / freqs))
@@ -66,7 +67,7 @@ def multitaper_spectrogram(x: np.ndarray, sfreq: float, *, freqs: Sequence[float
     P = tfr_array_multitaper(x, sfreq, freqs, n_cycles=n_cycles, time_bandwidth=time_bandwidth, output="power",
                              decim=decim, verbose=False)
     times = np.arange(x.shape[-1])[::decim] / sfreq
-    return freqs, times, _log(P, log)
+    return freqs, times, log_power(P, log)
 
 # %% ../../nbs/23_features.spectrogram.ipynb #c014
 HMS_CHAIN_NAMES = ("LL", "LP", "RP", "RL")
@@ -90,7 +91,7 @@ def hms_frequencies(n_freqs: int = 100) -> np.ndarray:
     "Frequencies (Hz) of the rows of `hms_spectrogram`'s images."
     return np.linspace(HMS_FMIN, HMS_FMAX, n_freqs)
 
-def _interp_matrix(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+def interp_matrix(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     "`(len(dst), len(src))` linear-interpolation weights from the increasing grid `src` onto `dst` (clamped)."
     if len(src) == 1: return np.ones((len(dst), 1))
     k = np.clip(np.searchsorted(src, dst, side="right") - 1, 0, len(src) - 2)
@@ -120,7 +121,7 @@ def hms_spectrogram(x: np.ndarray, sfreq: float, ch_names: Sequence[str], *, out
     T7, T8, P3, P4, P7, P8, O1, O2 in any spelling. Chains in `HMS_CHAIN_NAMES` order (LL, LP, RP, RL), rows at
     `hms_frequencies(n_freqs)` Hz (0.5–20 Hz), columns evenly spanning the window; values `log10` µV²/Hz
     (floored at `LOG_FLOOR`) or, with `log=False`, µV²/Hz. See the steps above."""
-    x = _check_x(x)
+    x = check_windows(x)
     if len(ch_names) != x.shape[1]:
         raise ValueError(f"{len(ch_names)} channel names for {x.shape[1]} channels in x.")
     n_freqs, n_frames = (int(v) for v in out_shape)
@@ -133,7 +134,7 @@ def hms_spectrogram(x: np.ndarray, sfreq: float, ch_names: Sequence[str], *, out
     freqs, times, S = stft_spectrogram(d, sfreq, nperseg=nperseg, noverlap=nperseg - hop, log=False)
     if freqs[-1] < HMS_FMAX: raise ValueError(f"sfreq={sfreq} Hz does not reach {HMS_FMAX} Hz.")
     S = S.reshape(len(d), 4, 4, len(freqs), len(times)).mean(2)                        # chain means, linear power
-    Wf = _interp_matrix(freqs, hms_frequencies(n_freqs))
-    Wt = _interp_matrix(times, np.linspace(times[0], times[-1], n_frames))
+    Wf = interp_matrix(freqs, hms_frequencies(n_freqs))
+    Wt = interp_matrix(times, np.linspace(times[0], times[-1], n_frames))
     img = np.einsum("fk,ncks,ts->ncft", Wf, S, Wt, optimize=True)
-    return _log(img, log).astype(np.float32)
+    return log_power(img, log).astype(np.float32)

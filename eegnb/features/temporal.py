@@ -13,7 +13,7 @@ import pywt
 from scipy.stats import kurtosis, skew
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .spectral import _check_x
+from .spectral import check_windows
 
 # %% auto #0
 __all__ = ['TIME_FEATURES', 'COMPLEXITY_FEATURES', 'WAVELET', 'time_features', 'complexity_features', 'wavelet_level',
@@ -29,7 +29,7 @@ def time_features(x: np.ndarray, sfreq: float) -> np.ndarray:
     `x`: `(n_windows, n_chans, n_times)` in µV, `sfreq` in Hz. Returns `(n_windows, n_chans, 7)` in the
     order of `TIME_FEATURES`: line length (µV/sample), variance (µV²), skewness, excess kurtosis,
     zero-crossing rate (Hz), Hjorth mobility and complexity."""
-    x = _check_x(x)
+    x = check_windows(x)
     dx, xc = np.diff(x, axis=-1), x - x.mean(-1, keepdims=True)
     ddx = np.diff(dx, axis=-1)
     vx, vdx, vddx = x.var(-1), dx.var(-1), ddx.var(-1)
@@ -50,7 +50,7 @@ def complexity_features(x: np.ndarray) -> np.ndarray:
     `COMPLEXITY_FEATURES`: permutation entropy (normalised), sample entropy, SVD entropy (normalised),
     Petrosian, Katz and Higuchi (kmax 10) fractal dimensions. Imports antropy (numba) on first call."""
     import antropy as ant                                       # lazy: numba compiles on import (seconds)
-    x = _check_x(x)
+    x = check_windows(x)
     flat = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
     out = np.empty((flat.shape[0], len(COMPLEXITY_FEATURES)))
     for i, s in enumerate(flat):
@@ -78,7 +78,7 @@ def wavelet_features(x: np.ndarray, sfreq: float) -> tuple[np.ndarray, np.ndarra
 
     `x`: `(n_windows, n_chans, n_times)` in µV, `sfreq` in Hz. Returns `(energy, entropy)`, each
     `(n_windows, n_chans, n_levels)` in the order of `wavelet_bands(sfreq)`."""
-    x = _check_x(x)
+    x = check_windows(x)
     L = wavelet_level(sfreq)
     if pywt.dwt_max_level(x.shape[-1], WAVELET) < L:
         raise ValueError(f"windows of {x.shape[-1]} samples are too short for a level-{L} {WAVELET} decomposition at "
@@ -111,7 +111,7 @@ def temporal_features(x: np.ndarray, sfreq: float, ch_names: Sequence[str], *, c
     `x`: `(n_windows, n_chans, n_times)` in µV, `sfreq` in Hz, `ch_names` `n_chans` names. Columns (see
     `temporal_feature_names`): the `TIME_FEATURES`, then with `complexity=True` the `COMPLEXITY_FEATURES`
     (antropy), then with `wavelet=True` `wenergy_<level>_<ch>` and `wentropy_<level>_<ch>`."""
-    x = _check_x(x)
+    x = check_windows(x)
     ch_names = list(ch_names)
     if len(ch_names) != x.shape[1]:
         raise ValueError(f"{len(ch_names)} channel names for {x.shape[1]} channels in x.")

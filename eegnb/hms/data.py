@@ -14,8 +14,8 @@ import torch
 
 from ..core import DataError
 from ..data.annotations import HMS_CLASSES, HMS_SPEC_REGIONS, read_hms_labels, read_hms_spectrogram
-from ..features.spectrogram import HMS_CHAIN_NAMES, _interp_matrix, _log, hms_frequencies, stft_spectrogram
-from ..preprocess.channels import DOUBLE_BANANA, bipolar, harmonize, try_canonical_name
+from ..features.spectrogram import HMS_CHAIN_NAMES, interp_matrix, log_power, hms_frequencies, stft_spectrogram
+from ..preprocess.channels import DOUBLE_BANANA, bipolar, bipolar_key, harmonize
 
 # %% auto #0
 __all__ = ['VOTE_COLUMNS', 'MANY_VOTERS', 'RAW_FLIP', 'IMAGE_FLIP', 'label_table', 'vote_targets', 'stage_mask',
@@ -51,12 +51,6 @@ def stage_mask(n_votes, stage: int, min_votes: int = MANY_VOTERS) -> np.ndarray:
     raise ValueError(f"stage must be 1 or 2, got {stage}.")
 
 # %% ../../nbs/92_hms.data.ipynb #c004
-def _pair_key(name: str) -> tuple[str, str] | None:
-    parts = str(name).replace(" ", "").split("-")
-    if len(parts) != 2: return None
-    a, c = try_canonical_name(parts[0]), try_canonical_name(parts[1])
-    return (a, c) if a and c else None
-
 def chains_from_recording(rec, pairs: Sequence[tuple[str, str]] = DOUBLE_BANANA, *, fill_missing: bool = False):
     """`(len(pairs), n_times)` µV bipolar chains of `rec` and their names ("Fp1-F7", ...). Uses bipolar channels
     `rec` already has (CHB-MIT's "FP1-F7") or derives them from referential electrodes (T3/T4/T5/T6 spellings
@@ -65,7 +59,7 @@ def chains_from_recording(rec, pairs: Sequence[tuple[str, str]] = DOUBLE_BANANA,
     pairs = [tuple(p) for p in pairs]
     have = {}
     for i, c in enumerate(rec.ch_names):
-        k = _pair_key(c)
+        k = bipolar_key(c)
         if k and k not in have: have[k] = i
     names = [f"{a}-{c}" for a, c in pairs]
     if all(p in have for p in pairs):
@@ -111,10 +105,10 @@ def spectrogram_windows(spec, offsets_s, window_s: float = 600.0, n_frames: int 
         chans = []
         for name in HMS_CHAIN_NAMES:
             block = df[name].to_numpy(np.float64)[sel].T                       # (100 freqs, n_rows)
-            Wt = _interp_matrix(t[sel], np.linspace(off, off + window_s - 2, n_frames))
+            Wt = interp_matrix(t[sel], np.linspace(off, off + window_s - 2, n_frames))
             chans.append(np.nan_to_num(block, nan=0.0) @ Wt.T)
         out.append(np.stack(chans))
-    return _log(np.stack(out), True).astype(np.float32)
+    return log_power(np.stack(out), True).astype(np.float32)
 
 def chain_spectrogram(chains: np.ndarray, sfreq: float, *, n_freqs: int = 100, n_frames: int = 300,
                       nperseg_s: float = 2.0) -> np.ndarray:
@@ -132,9 +126,9 @@ def chain_spectrogram(chains: np.ndarray, sfreq: float, *, n_freqs: int = 100, n
         S = S.reshape(len(x), 4, 4, len(freqs), len(times)).mean(2)[:, [order[c] for c in HMS_CHAIN_NAMES]]
     else:
         S = S.mean(1, keepdims=True)
-    Wf = _interp_matrix(freqs, hms_frequencies(n_freqs))
-    Wt = _interp_matrix(times, np.linspace(times[0], times[-1], n_frames))
-    return _log(np.einsum("fk,ncks,ts->ncft", Wf, S, Wt, optimize=True), True).astype(np.float32)
+    Wf = interp_matrix(freqs, hms_frequencies(n_freqs))
+    Wt = interp_matrix(times, np.linspace(times[0], times[-1], n_frames))
+    return log_power(np.einsum("fk,ncks,ts->ncft", Wf, S, Wt, optimize=True), True).astype(np.float32)
 
 # %% ../../nbs/92_hms.data.ipynb #c006
 RAW_FLIP = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11]

@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from scipy.special import softmax
 
 from ..core import DataError
 from ..data.readers import read_file
 from ..models import create_model
 from ..preprocess.signal import filter_array, resample
 from .data import chain_spectrogram, chains_from_recording
-from .models import HMSResNetGRU, HMSSpectrogramCNN  # noqa: F401  (registers the HMS models with create_model)
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'save_checkpoint', 'load_checkpoint', 'predict_logits', 'ensemble_predict', 'recording_windows',
@@ -71,16 +71,12 @@ def predict_logits(model: torch.nn.Module, X: np.ndarray, batch_size: int = 64) 
     out = [model(torch.as_tensor(X[i:i + batch_size], dtype=torch.float32)).double().numpy() for i in range(0, len(X), batch_size)]
     return np.concatenate(out)
 
-def _softmax(z):
-    z = np.asarray(z, dtype=np.float64); e = np.exp(z - z.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
-
 def ensemble_predict(member_logits: list[np.ndarray], weights, temperature: float) -> dict[str, np.ndarray]:
     """Calibrated ensemble: `proba` `(n, K)` = softmax(log(Σ w_m softmax(z_m)) / T), `entropy` `(n,)` nats,
     `spread` `(n,)` (members' probability std, mean over classes)."""
-    P = np.stack([_softmax(z) for z in member_logits])
+    P = softmax(np.asarray(member_logits, dtype=np.float64), axis=-1)          # (M, n, K)
     mix = np.tensordot(np.asarray(weights, float), P, 1)
-    proba = _softmax(np.log(np.clip(mix, 1e-12, 1)) / temperature)
+    proba = softmax(np.log(np.clip(mix, 1e-12, 1)) / temperature, axis=-1)
     ent = -(proba * np.log(np.clip(proba, 1e-12, 1))).sum(1)
     return {"proba": proba, "entropy": ent, "spread": P.std(0).mean(1)}
 

@@ -16,21 +16,33 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+import yaml
 from pydantic import model_validator
+from scipy.optimize import minimize
+from scipy.special import softmax
 
 from ..config import ConfigModel, load_config, register_schema
 from ..core import DataError
 from ..data.annotations import HMS_CLASSES
+from ..data.readers import read_hms_eeg
 from ..eval.calibration import TemperatureScaler
-from .data import (MANY_VOTERS, augment, chain_spectrogram, eeg_windows, label_table,
-                            spectrogram_windows, stage_mask, vote_targets, _pair_key)
+from ..evaluate import feature_classifier
+from ..features import SpectralFeatures
+from .data import (MANY_VOTERS, augment, chain_spectrogram, chains_from_recording, eeg_windows, label_table,
+                            spectrogram_windows, stage_mask, vote_targets)
+from .export import export_checkpoint
 from .metrics import hms_scores
-from ..preprocess.channels import DOUBLE_BANANA
+from .predict import ensemble_predict, predict_logits, save_checkpoint
+from ..models import create_model
+from ..preprocess.channels import DOUBLE_BANANA, bipolar_key
+from ..preprocess.pipeline import PrepConfig
 from ..preprocess.signal import filter_array
+from ..splits import PatientFolds
+from ..store import open_store, prepare
 
 # %% auto #0
-__all__ = ['train_two_stage', 'predict_logits', 'cross_fit', 'fit_ensemble', 'ensemble_predict', 'cross_fitted_ensemble',
-           'HMSMember', 'HMSImage', 'HMSTrain', 'HMSConfig', 'load_hms_config', 'load_task', 'run_hms_config']
+__all__ = ['train_two_stage', 'cross_fit', 'fit_ensemble', 'cross_fitted_ensemble', 'HMSMember', 'HMSImage', 'HMSTrain',
+           'HMSConfig', 'load_hms_config', 'load_task', 'run_hms_config']
 
 # %% ../../nbs/94_hms.train.ipynb #c003
 def _batches(n, batch_size, rng):
@@ -72,13 +84,6 @@ def train_two_stage(model: torch.nn.Module, X: np.ndarray, Y: np.ndarray, n_vote
     model.eval()
     return hist
 
-@torch.no_grad()
-def predict_logits(model: torch.nn.Module, X: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    "Logits `(n, n_outputs)` float64 of `model` in eval mode."
-    model.eval()
-    out = [model(torch.as_tensor(X[i:i + batch_size], dtype=torch.float32)).double().numpy() for i in range(0, len(X), batch_size)]
-    return np.concatenate(out)
-
 def cross_fit(make_model, X, Y, n_votes, folds, *, kind: str, **train_kw) -> np.ndarray:
     """Out-of-fold logits `(n, K)`: for each fold, a fresh `make_model()` trained (`train_two_stage`) on the other
     folds predicts this one."""
@@ -92,10 +97,6 @@ def cross_fit(make_model, X, Y, n_votes, folds, *, kind: str, **train_kw) -> np.
     return oof
 
 # %% ../../nbs/94_hms.train.ipynb #c004
-def _softmax(z):
-    z = np.asarray(z, dtype=np.float64); e = np.exp(z - z.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
-
 def _kl_rows(t, q):
     q = np.clip(q, 1e-15, 1)
     return np.where(t > 0, t * np.log(np.where(t > 0, t, 1) / q), 0).sum(1)
@@ -103,25 +104,15 @@ def _kl_rows(t, q):
 def fit_ensemble(member_logits: list[np.ndarray], Y: np.ndarray) -> dict:
     """Weights (simplex, softmax-parametrised, L-BFGS on the mean KL) of the members' probabilities and a
     temperature on the log of the weighted mean, fitted to soft targets `Y` `(n, K)`. `{weights, temperature}`."""
-    from scipy.optimize import minimize
-    P = np.stack([_softmax(z) for z in member_logits])                         # (M, n, K)
+    P = softmax(np.asarray(member_logits, dtype=np.float64), axis=-1)          # (M, n, K)
     Y = np.asarray(Y, dtype=np.float64)
     if len(member_logits) == 1: w = np.ones(1)
     else:
-        obj = lambda a: _kl_rows(Y, np.tensordot(_softmax(a), P, 1)).mean()
-        w = _softmax(minimize(obj, np.zeros(len(P)), method="L-BFGS-B").x)
+        obj = lambda a: _kl_rows(Y, np.tensordot(softmax(a), P, 1)).mean()
+        w = softmax(minimize(obj, np.zeros(len(P)), method="L-BFGS-B").x)
     mix = np.tensordot(w, P, 1)
     T = TemperatureScaler().fit(np.log(np.clip(mix, 1e-12, 1)), Y / Y.sum(1, keepdims=True)).temperature
     return {"weights": [float(v) for v in w], "temperature": float(T)}
-
-def ensemble_predict(member_logits: list[np.ndarray], weights, temperature: float) -> dict[str, np.ndarray]:
-    """Calibrated ensemble: `proba` `(n, K)` = softmax(log(Σ w_m softmax(z_m)) / T), `entropy` `(n,)` nats,
-    `spread` `(n,)` (members' probability std, mean over classes)."""
-    P = np.stack([_softmax(z) for z in member_logits])
-    mix = np.tensordot(np.asarray(weights, float), P, 1)
-    proba = _softmax(np.log(np.clip(mix, 1e-12, 1)) / temperature)
-    ent = -(proba * np.log(np.clip(proba, 1e-12, 1))).sum(1)
-    return {"proba": proba, "entropy": ent, "spread": P.std(0).mean(1)}
 
 def cross_fitted_ensemble(member_logits: list[np.ndarray], Y: np.ndarray, folds) -> tuple[np.ndarray, list[dict]]:
     "Calibrated OOF probabilities where each fold's weights and temperature come from the other folds only."
@@ -204,8 +195,6 @@ def _data_dir(cfg) -> Path:
     return Path(os.path.expandvars(str(d)))
 
 def _load_hms(cfg) -> dict:
-    from eegnb.data.readers import read_hms_eeg
-    from eegnb.hms.data import chains_from_recording
     root = _data_dir(cfg) / cfg["subdir"]
     lab = label_table(root / "train.csv")
     if cfg.get("max_rows"): lab = lab.iloc[: int(cfg["max_rows"])]
@@ -232,8 +221,6 @@ def _load_hms(cfg) -> dict:
             "classes": list(HMS_CLASSES), "pairs": [list(p) for p in DOUBLE_BANANA], "ch_names": None}
 
 def _load_store(cfg) -> dict:
-    from eegnb.preprocess.pipeline import PrepConfig
-    from eegnb.store import open_store, prepare
     ds = cfg["dataset"]
     store_dir = Path(cfg.get("store_dir") or Path(os.environ.get("TMPDIR", "/tmp")) / f"eegnb-hms-{ds}-{cfg['window_s']:g}s")
     prepare([ds], store_dir, config=PrepConfig(window_s=float(cfg["window_s"]), quality=False, sfreq=cfg["sfreq"]),
@@ -246,7 +233,7 @@ def _load_store(cfg) -> dict:
         lab = lab.map(lambda v: cfg["label_map"].get(v, cfg.get("label_default", v)))
     classes = list(cfg["classes"])
     if not set(lab) <= set(classes): raise ValueError(f"labels {sorted(set(lab) - set(classes))} not in classes {classes}.")
-    keys = [_pair_key(c) for c in st.ch_names]
+    keys = [bipolar_key(c) for c in st.ch_names]
     if all(tuple(p) in keys for p in DOUBLE_BANANA):
         sel = [keys.index(tuple(p)) for p in DOUBLE_BANANA]
         chains, pairs, names = Xw[:, sel], [list(p) for p in DOUBLE_BANANA], None
@@ -278,8 +265,6 @@ def _member_kwargs(mem, X, n_classes, sfreq):
 def _baseline_oof(data, folds, sfreq) -> np.ndarray | None:
     "LightGBM on spectral features of the unfiltered windows, trained on the consensus, same folds."
     if data.get("raw_unfiltered") is None: return None
-    from eegnb.evaluate import feature_classifier
-    from eegnb.features import SpectralFeatures
     F_ = SpectralFeatures(sfreq, data["ch_names_unfiltered"]).fit_transform(data["raw_unfiltered"])
     F_ = F_.to_numpy() if hasattr(F_, "to_numpy") else np.asarray(F_)
     y = data["Y"].argmax(1); K = data["Y"].shape[1]
@@ -294,11 +279,6 @@ def run_hms_config(config: dict | str | Path, out_dir: str | Path, overrides: di
     """Cross-fit every member on grouped folds (two stages each), fit the ensemble and temperature on the OOF
     predictions, score members / cross-fitted ensemble / LightGBM baseline / training-prior with `hms_scores`,
     train the members on all data and save the checkpoint. Returns the summary (also `summary.json`)."""
-    import yaml
-    from eegnb.hms.predict import save_checkpoint
-    from eegnb.splits import PatientFolds
-    from eegnb.models import create_model
-    import eegnb.hms.models  # noqa: F401  (registers the HMS models)
     t0 = time.time()
     cfg = load_hms_config(config, overrides)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
@@ -321,7 +301,7 @@ def run_hms_config(config: dict | str | Path, out_dir: str | Path, overrides: di
     logits = [oofs[m["name"]] for m in members]
     ens_oof, fold_fits = cross_fitted_ensemble(logits, Y, folds)
     fit = fit_ensemble(logits, Y)
-    preds = {m["name"]: _softmax(oofs[m["name"]]) for m in members}
+    preds = {m["name"]: softmax(oofs[m["name"]], axis=-1) for m in members}
     preds["ensemble (cross-fitted weights + T)"] = ens_oof
     prior = np.zeros_like(Y, dtype=np.float64)
     for f in np.unique(folds): prior[folds == f] = Y[folds != f].mean(0)
@@ -355,7 +335,6 @@ def run_hms_config(config: dict | str | Path, out_dir: str | Path, overrides: di
                "stage2_rows": int(stage_mask(nv, 2, cfg["min_votes"]).sum()), "checkpoint": str(ckpt),
                "metrics": metrics.round(4).to_dict("records"), "seconds": round(time.time() - t0, 1)}
     if cfg.get("export"):
-        from eegnb.hms.export import export_checkpoint
         summary["export"] = export_checkpoint(ckpt, out / "onnx", {m["input"]: data[m["input"]] for m in members}, Y)
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     yaml_cfg = {k: v for k, v in cfg.items()}

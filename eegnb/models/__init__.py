@@ -17,3 +17,4 @@ from .signal_jepa import (SignalJEPAContextual, SignalJEPAModel, SignalJEPAObjec
 from .mamba import BiMamba, Mamba, selective_scan
 from .seizure import SeizureDetector
 from .labram import Labram, LabramMEM, LabramTokenizer, LabramTokenizerObjective
+from .hms import HMSResNetGRU, HMSSpectrogramCNN

@@ -16,7 +16,7 @@ from ..core import DataError, Recording, check_option, validate_type
 
 # %% auto #0
 __all__ = ['STANDARD_1020', 'OLD_1020_NAMES', 'DOUBLE_BANANA', 'CHBMIT_BIPOLAR', 'montage_name', 'electrode_names', 'parse_label',
-           'try_canonical_name', 'canonical_name', 'harmonize', 'rereference', 'bipolar']
+           'try_canonical_name', 'canonical_name', 'spline_fill', 'harmonize', 'rereference', 'bipolar', 'bipolar_key']
 
 # %% ../../nbs/10_preprocess.channels.ipynb #c005
 STANDARD_1020: list[str] = ["Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T7", "C3", "Cz", "C4", "T8",
@@ -133,7 +133,7 @@ def _refuse_non_uv(rec: Recording, labels) -> None:
     if bad:
         raise DataError(rec.source, f"EEG channels not in µV: {bad}.", "Convert them to µV when reading the file.")
 
-def _spline_fill(data: np.ndarray, names: list[str], missing: list[str], sfreq: float) -> np.ndarray:
+def spline_fill(data: np.ndarray, names: list[str], missing: list[str], sfreq: float) -> np.ndarray:
     "Spherical-spline estimates `(len(missing), n_times)` µV from `data` `(len(names), n_times)` µV via MNE."
     import mne
     info = mne.create_info(names + missing, sfreq, "eeg", verbose="error")
@@ -183,7 +183,7 @@ def harmonize(rec: Recording, target: Sequence[str] = STANDARD_1020, *, min_real
         if t in have: out[i] = rec.data[rec.ch_names.index(have[t])]
     if missing and mode == "interpolate":
         src = list(have)
-        filled = _spline_fill(rec.data[[rec.ch_names.index(have[n]) for n in src]], src, missing, rec.sfreq)
+        filled = spline_fill(rec.data[[rec.ch_names.index(have[n]) for n in src]], src, missing, rec.sfreq)
         for t, row in zip(missing, filled): out[target.index(t)] = row
     elif missing:
         for t in missing: out[target.index(t)] = 0.0
@@ -284,3 +284,14 @@ def bipolar(rec: Recording, pairs: Sequence[tuple[str, str]]) -> Recording:
     prov = {**rec.provenance, "bipolar_pairs": names, "channel_map": {have[e]: e for e in used}}
     return replace(rec, data=data, ch_names=names, ch_types=["eeg"] * len(names), ch_units=["µV"] * len(names),
                    labels=dict(rec.labels), provenance=prov)
+
+# %% ../../nbs/10_preprocess.channels.ipynb #c026
+def bipolar_key(label: str) -> tuple[str, str] | None:
+    """The `(anode, cathode)` 10-05 names of the bipolar channel `label` (`'FP1-F7'`, `'EEG T3-T5'` -> `('T7', 'P7')`,
+    CHB-MIT's duplicate `'T8-P8-0'` -> `('T8', 'P8')`), or None when `label` is not a derivation between two
+    electrodes (a referential `'EEG FP1-REF'`, `'ECG'`, an unknown name). Compare it with canonical pairs such as
+    `DOUBLE_BANANA`'s."""
+    if parse_label(label)[1] != "bipolar": return None
+    s = re.sub(r"^EEG\s+", "", str(label).strip().rstrip("."), flags=re.I)
+    a, c = (_electrode(part) for part in s.split("-")[:2])
+    return (a, c) if a and c else None

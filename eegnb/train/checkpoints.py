@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import platform
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,10 @@ import pandas as pd
 import torch
 
 import eegnb
+from ..core import git_commit
 
 # %% auto #0
-__all__ = ['stable_hash', 'data_index_hash', 'git_commit', 'environment', 'PhaseStore']
+__all__ = ['stable_hash', 'data_index_hash', 'environment', 'PhaseStore']
 
 # %% ../../nbs/63_train.checkpoints.ipynb #c004
 def stable_hash(obj: Any, n: int = 12) -> str:
@@ -35,18 +35,6 @@ def data_index_hash(index, rows=None, config_hash: str | None = None) -> str:
     h = hashlib.sha256((config_hash or "").encode())
     h.update("\n".join(f"{k}:{i}" for k, i in zip(ix.key.astype(str), ix.i.astype(int))).encode())
     return h.hexdigest()[:16]
-
-def git_commit(path: str | Path | None = None) -> str | None:
-    "The commit of the eegnb checkout (with `+dirty` when it has uncommitted changes), or None outside git."
-    root = Path(path or Path(eegnb.__file__).parent.parent)
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        if sha.returncode: return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-        return sha.stdout.strip() + ("+dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 def environment() -> dict[str, str]:
     "Versions and machine, for run metadata."

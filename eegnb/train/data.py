@@ -17,10 +17,10 @@ from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from ..core import check_option, label_classes
-from ..splits import group_keys, leave_one_site_out, subject_split
 from ..models.base import electrode_positions
 from ..preprocess.channels import STANDARD_1020
 from ..preprocess.windows import Windows
+from ..splits import group_keys, leave_one_site_out, subject_split
 from ..store import WindowStore, open_store, write_windows
 
 # %% auto #0

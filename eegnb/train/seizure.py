@@ -23,12 +23,14 @@ from torch.utils.data import DataLoader, Dataset
 from ..config import ConfigModel, load_config, register_schema
 from ..core import DataError, Recording
 from ..data import load_all
+from ..evaluate import feature_classifier
 from ..eval.seizure import SCORING_METHODS, PostProcessing, bootstrap_event_rates, event_rates, operating_points, score_events
 from ..features.spectral import BANDS, band_power
 from ..features.temporal import time_features
 from ..models import create_model
-from ..preprocess.channels import CHBMIT_BIPOLAR, STANDARD_1020, bipolar, canonical_name, harmonize
+from ..preprocess.channels import CHBMIT_BIPOLAR, STANDARD_1020, bipolar, bipolar_key, canonical_name, harmonize
 from ..preprocess.signal import bandpass, resample
+from ..splits import DealtGroupFolds
 from .phases import OptimConfig, PhaseModule
 from .result import SCORE_COLUMNS, ExperimentResult
 
@@ -51,11 +53,6 @@ SEIZURE_FREE_SITES: dict[str, dict] = {"eegmat": {}, "guinea_bissau": {"group": 
                                        "dreams_spindles": {}}
 "Seizure-free datasets for cross-site false alarms, with the `Recording.labels` a record must have (GB: controls)."
 
-def _bip_key(label: str) -> str:
-    "'FP1-F7' / 'Fp1-F7' / 'T8-P8-0' -> 'FP1-F7' / 'FP1-F7' / 'T8-P8' (CHB-MIT marks duplicates -0, -1)."
-    parts = label.upper().replace(" ", "").split("-")
-    return "-".join(parts[:2])
-
 def to_chains(rec: Recording, chains: Sequence[tuple[str, str]] | None = SEIZURE_CHAINS, *,
               sfreq: float = SEIZURE_SFREQ, band: tuple[float, float] | None = (1.0, 40.0),
               min_real: float = 0.5) -> Recording:
@@ -75,9 +72,10 @@ def to_chains(rec: Recording, chains: Sequence[tuple[str, str]] | None = SEIZURE
     else:
         want = [f"{canonical_name(a)}-{canonical_name(b)}" for a, b in chains]
         keys = {}
-        for i, c in enumerate(rec.ch_names): keys.setdefault(_bip_key(c), i)
-        if all(_bip_key(w) in keys for w in want):
-            idx = [keys[_bip_key(w)] for w in want]
+        for i, c in enumerate(rec.ch_names):
+            if (k := bipolar_key(c)): keys.setdefault(k, i)
+        if all(bipolar_key(w) in keys for w in want):
+            idx = [keys[bipolar_key(w)] for w in want]
             out = replace(rec, data=rec.data[idx].astype(np.float32), ch_names=want, ch_types=["eeg"] * len(want),
                           ch_units=[rec.ch_units[i] for i in idx], labels=dict(rec.labels),
                           provenance=dict(rec.provenance))
@@ -291,7 +289,6 @@ def fit_detector(spec: dict, recordings: Sequence[SeizureRecording], *, window: 
     name, kind = spec.get("name", spec.get("model", "?")), spec.get("kind")
     sfreq = recordings[0].sfreq
     if kind == "features":
-        from eegnb.evaluate import feature_classifier
         X, y = sliding_windows(recordings, window, step)
         if len(np.unique(y)) < 2:
             raise ValueError(f"{name}: the training windows have one class only ({np.unique(y)}).")
@@ -357,7 +354,6 @@ def evaluate_grouped(recordings: Sequence[SeizureRecording], specs: dict[str, di
     """Subject-grouped evaluation of every detector in `specs` (name -> `fit_detector` spec) on the same folds,
     thresholds from inner out-of-fold predictions, FA/24h on each `cross_site` dataset's recordings. Held-out
     subjects: `eegnb.splits.DealtGroupFolds(n_splits, seed=seed)` (one per fold when `n_splits` is None)."""
-    from eegnb.splits import DealtGroupFolds
     say = progress or (lambda m: None)
     cross_site = cross_site or {}
     outer = DealtGroupFolds(n_splits, seed=seed).test_groups([r.subject for r in recordings])
