@@ -5,10 +5,13 @@
 # %% ../nbs/35_robustness.ipynb #c002
 from __future__ import annotations
 
+import logging
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 
 from .core import check_option
 from .evaluate import feature_classifier, score
@@ -16,6 +19,7 @@ from .features import SpectralFeatures
 from .models import MODELS, chs_info_from_names, create_model, electrode_positions
 from .preprocess.channels import canonical_name, spline_fill
 from .splits import GroupFolds
+from .train.trainer import CPU_TRAINER, LossModule, make_trainer
 
 # %% auto #0
 __all__ = ['BLINK_WEIGHTS', 'MUSCLE_REGIONS', 'UNIT_FACTORS', 'CORRUPTIONS', 'FEATURE_MODELS', 'channel_dropout', 'add_blinks',
@@ -347,12 +351,24 @@ def fit_feature_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names
     model.fit(X, np.asarray(y))
     return model.predict_proba
 
+class _EpochBatches:
+    """Batches `(X[idx], y[idx])` of a fresh `torch.randperm(len(X), generator=generator)` split into `batch_size`
+    at every iteration (one per epoch), skipping a last batch of one window (batch norm needs 2+)."""
+    def __init__(self, X: torch.Tensor, y: torch.Tensor, batch_size: int, generator: torch.Generator):
+        self.X, self.y, self.batch_size, self.generator = X, y, int(batch_size), generator
+
+    def __len__(self) -> int: return len(self.X) // self.batch_size + (len(self.X) % self.batch_size >= 2)
+
+    def __iter__(self):
+        for idx in torch.randperm(len(self.X), generator=self.generator).split(self.batch_size):
+            if len(idx) >= 2: yield self.X[idx], self.y[idx]
+
 def fit_deep_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names: Sequence[str], model: str = "eegnetv4",
                         epochs: int = 10, batch_size: int = 32, lr: float = 1e-3, seed: int = 0,
                         model_kw: dict | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """Train registered model `model` (`eegnb.models.create_model`) on windows `X` `(n, n_chans, n_times)` µV with
-    class-weighted cross-entropy and Adam for `epochs` epochs on CPU (input scaled by 1 / the training windows' std,
-    fixed after training, unless `model_kw` sets `input_scale`); returns `predict_proba(X) -> (n, n_classes)`
+    class-weighted cross-entropy and Adam for `epochs` epochs on CPU (`make_trainer(CPU_TRAINER)` without gradient
+    clipping; input scaled by 1 / the training windows' std, fixed after training, unless `model_kw` sets `input_scale`); returns `predict_proba(X) -> (n, n_classes)`
     (columns: sorted classes). Deterministic given `seed`."""
     import torch
     X = _check_windows(X); y = np.asarray(y)
@@ -366,16 +382,14 @@ def fit_deep_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names: S
                        chs_info=chs_info_from_names(list(ch_names)), **kw)
     counts = np.bincount(target.numpy(), minlength=len(classes))
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.as_tensor(len(y) / (len(classes) * counts), dtype=torch.float32))
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
     Xt = torch.as_tensor(X, dtype=torch.float32)
-    gen = torch.Generator().manual_seed(seed)
-    net.train()
-    for _ in range(epochs):
-        for idx in torch.randperm(len(Xt), generator=gen).split(batch_size):
-            if len(idx) < 2: continue                                    # batch norm needs 2+ windows
-            opt.zero_grad()
-            loss_fn(net(Xt[idx]), target[idx]).backward()
-            opt.step()
+    batches = _EpochBatches(Xt, target, batch_size, torch.Generator().manual_seed(seed))
+    task = LossModule(net, loss_fn, lambda params: torch.optim.Adam(params, lr=lr))
+    for n in ("lightning.pytorch", "lightning.fabric"): logging.getLogger(n).setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        make_trainer(CPU_TRAINER.model_copy(update={"gradient_clip_val": None}), max_epochs=epochs,
+                     root=None).fit(task, batches)
     net.eval()
 
     def predict_proba(Xn: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from .classical import WaveletCodec
 from .entropy import decode_ints, encode_ints, laplace_params
 from ..registry import register_codec
 from .stream import Codec, StreamError
+from ..train.trainer import CPU_TRAINER, make_trainer
 
 # %% auto #0
 __all__ = ['KINDS', 'CodecNetConfig', 'RelPosAttention', 'CodecNet', 'save_codec_net', 'load_codec_net', 'log_stft_l1',
@@ -221,8 +222,7 @@ def train_codec(net: CodecNet, windows: np.ndarray, *, epochs: int = 3, batch_si
     x = to_training_tensor(windows, net.config)
     net.train()
     dl = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x), batch_size=batch_size, shuffle=True)
-    trainer = L.Trainer(max_epochs=epochs, max_steps=max_steps, accelerator="cpu", logger=False, enable_checkpointing=False,
-                        enable_progress_bar=False, enable_model_summary=False, gradient_clip_val=1.0)
+    trainer = make_trainer(CPU_TRAINER, max_epochs=epochs, max_steps=max_steps, root=None)   # clips at 1.0
     trainer.fit(CodecTask(net, lr=lr, spectral_weight=spectral_weight, rate_weight=rate_weight), dl)
     return net.eval()
 

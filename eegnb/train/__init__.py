@@ -11,5 +11,6 @@ from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, Pr
                                 info_nce, predict, probe_score)
 from .checkpoints import PhaseStore, data_index_hash
 from ..tasks import TASKS, ClassificationTask, Task, register_task, task_from_config
-from .run import (ExperimentResult, Experiment, PhaseConfig, TrainConfig, TrainerConfig, ablation, load_config,
-                             make_trainer, run_experiment)
+from .run import (ExperimentResult, Experiment, PhaseConfig, TrainConfig, ablation, load_config,
+                             run_experiment)
+from .trainer import TrainerConfig, make_trainer

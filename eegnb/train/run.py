@@ -33,12 +33,13 @@ from .result import ExperimentResult
 from .checkpoints import PhaseStore, data_index_hash, stable_hash
 from .data import EEGAugment, TrainWindows, montage_loader
 from ..tasks import Task, task_from_config   # importing eegnb.tasks registers every built-in task
+from .trainer import TrainerConfig, make_trainer
 from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, PretrainTask, embed,
                                 predict, probe_score)
 
 # %% auto #0
-__all__ = ['PhaseKind', 'PHASE_KINDS', 'TRAINER_DEFAULTS', 'PhaseConfig', 'TrainerConfig', 'TrainConfig', 'load_config',
-           'with_epochs', 'make_trainer', 'Experiment', 'run_experiment', 'ensure_store', 'ablation']
+__all__ = ['PhaseKind', 'PHASE_KINDS', 'PhaseConfig', 'TrainConfig', 'load_config', 'with_epochs', 'Experiment', 'run_experiment',
+           'ensure_store', 'ablation']
 
 # %% ../../nbs/64_train.run.ipynb #c005
 PhaseKind = Literal["pretrain", "contrastive", "finetune", "probe"]
@@ -67,24 +68,6 @@ class PhaseConfig(ConfigModel):
     freeze_epochs: int = 0
     probe: bool = True
     head: str | None = None
-
-class TrainerConfig(ConfigModel):
-    """Lightning `Trainer` settings a config may set. `precision: auto` is bf16 mixed precision on a GPU that has it,
-    else full float32; `strategy: ddp` uses gloo on CPUs; `num_workers`: DataLoader worker processes."""
-    accelerator: str = "auto"
-    devices: int | str | list[int] = 1
-    num_nodes: int = 1
-    strategy: str = "auto"
-    precision: str = "auto"
-    gradient_clip_val: float | None = 1.0
-    accumulate_grad_batches: int = 1
-    log_every_n_steps: int = 10
-    deterministic: bool = False
-    progress: bool = True
-    num_workers: int = 0
-
-TRAINER_DEFAULTS = TrainerConfig().model_dump()
-"Trainer settings a config may set, and their defaults."
 
 @register_schema("phases")
 class TrainConfig(ConfigModel):
@@ -169,46 +152,6 @@ def with_epochs(config: TrainConfig, epochs: dict[str, int]) -> TrainConfig:
                                    "freeze_epochs": min(p.freeze_epochs, max(int(epochs[p.kind]) - 1, 0))})
               if p.kind in epochs else p for p in config.phases]
     return config.model_copy(update={"phases": phases})
-
-# %% ../../nbs/64_train.run.ipynb #c008
-def _precision(p: str) -> str:
-    if p != "auto": return p
-    return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
-
-def make_trainer(settings: TrainerConfig | dict, *, max_epochs: int, root: Path, callbacks: list | None = None, checkpoint: bool = True,
-                 monitor: str | None = None):
-    "A Lightning `Trainer` from `settings` (a `TrainerConfig` or a dict of its fields), writing logs and checkpoints under `root`."
-    import lightning.pytorch as L
-    from lightning.pytorch.callbacks import ModelCheckpoint
-    from lightning.pytorch.loggers import CSVLogger
-    s = (settings if isinstance(settings, TrainerConfig) else TrainerConfig(**settings)).model_dump()
-    strategy = s["strategy"]
-    if strategy == "ddp" and (s["accelerator"] == "cpu" or not torch.cuda.is_available()):
-        from lightning.pytorch.strategies import DDPStrategy
-        strategy = DDPStrategy(process_group_backend="gloo", find_unused_parameters=True)
-    elif strategy == "ddp":
-        from lightning.pytorch.strategies import DDPStrategy
-        strategy = DDPStrategy(find_unused_parameters=True)
-    loggers = [CSVLogger(root, name="logs")]                 # a new version folder per (re)start
-    try:
-        import tensorboard  # noqa: F401
-        from lightning.pytorch.loggers import TensorBoardLogger
-        loggers.append(TensorBoardLogger(root, name="tb"))
-    except ImportError:
-        pass
-    cbs = list(callbacks or [])
-    if checkpoint:      # last.ckpt: the full training state at every epoch end (to resume); best.ckpt: lowest `monitor`
-        cbs.append(ModelCheckpoint(dirpath=root, filename="last", monitor=None, save_top_k=1, every_n_epochs=1,
-                                   enable_version_counter=False))
-        if monitor:
-            cbs.append(ModelCheckpoint(dirpath=root, filename="best", monitor=monitor, mode="min", save_top_k=1,
-                                       enable_version_counter=False))
-    return L.Trainer(max_epochs=max_epochs, accelerator=s["accelerator"], devices=s["devices"], num_nodes=s["num_nodes"],
-                     strategy=strategy, precision=_precision(s["precision"]), gradient_clip_val=s["gradient_clip_val"],
-                     accumulate_grad_batches=s["accumulate_grad_batches"], log_every_n_steps=s["log_every_n_steps"],
-                     deterministic=s["deterministic"], enable_progress_bar=bool(s["progress"]),
-                     enable_model_summary=False, num_sanity_val_steps=0, use_distributed_sampler=False,
-                     default_root_dir=root, logger=loggers, callbacks=cbs, enable_checkpointing=checkpoint)
 
 # %% ../../nbs/64_train.run.ipynb #c010
 class Experiment:

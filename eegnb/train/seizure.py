@@ -33,14 +33,15 @@ from ..preprocess.signal import bandpass, resample
 from ..splits import DealtGroupFolds
 from .phases import OptimConfig, PhaseModule
 from .result import SCORE_COLUMNS, ExperimentResult
+from .trainer import CPU_TRAINER, TrainerConfig, make_trainer
 
 # %% auto #0
 __all__ = ['SEIZURE_SFREQ', 'SEIZURE_CHAINS', 'SEIZURE_FREE_SITES', 'SEIZURE_THRESHOLDS', 'to_chains', 'dense_labels',
            'label_events', 'SeizureRecording', 'load_seizure_recordings', 'window_starts', 'stitch',
            'predict_recording', 'WindowCrops', 'SeizureTask', 'model_probabilities', 'line_length_band_power',
            'sliding_windows', 'TrainedDetector', 'fit_detector', 'GroupedResult', 'evaluate_grouped', 'DetectorSpec',
-           'SeizureCV', 'SeizureScoring', 'SeizureTrainer', 'SeizureConfig', 'load_seizure_config',
-           'operating_point_scores', 'run_seizure_config', 'seizure_report']
+           'SeizureCV', 'SeizureScoring', 'SeizureConfig', 'load_seizure_config', 'operating_point_scores',
+           'run_seizure_config', 'seizure_report']
 
 # %% ../../nbs/66_train.seizure.ipynb #c005
 SEIZURE_SFREQ = 256.0
@@ -281,10 +282,12 @@ def _pos_weight(recordings) -> float:
     return float(neg / pos) if pos and neg else 1.0
 
 def fit_detector(spec: dict, recordings: Sequence[SeizureRecording], *, window: int, step: int, seed: int = 0,
-                 trainer: dict | None = None) -> TrainedDetector:
+                 trainer: TrainerConfig | dict | None = None) -> TrainedDetector:
     """Fit one detector described by `spec` on `recordings`. `spec["kind"]`: `"deep"` (`model` a registered
     model name, `model_kwargs`, `target` dense/window, `epochs`, `batch_size`, `crops_per_recording`, `optim`
-    (OptimConfig fields), `gradient_clip_val`) or `"features"` (LightGBM `params` on `line_length_band_power`)."""
+    (OptimConfig fields), `gradient_clip_val`) or `"features"` (LightGBM `params` on `line_length_band_power`).
+    `trainer`: the Lightning settings of deep detectors (`make_trainer`), a `TrainerConfig` or a dict of the fields
+    that differ from `CPU_TRAINER` (the default); the spec's `epochs` and `gradient_clip_val` win."""
     t0 = time.perf_counter()
     name, kind = spec.get("name", spec.get("model", "?")), spec.get("kind")
     sfreq = recordings[0].sfreq
@@ -310,14 +313,12 @@ def fit_detector(spec: dict, recordings: Sequence[SeizureRecording], *, window: 
     task = SeizureTask(model, spec.get("optim"), target=target, pos_weight=_pos_weight(recordings))
     data = WindowCrops(recordings, window, spec.get("crops_per_recording", 4), seed)
     loader = DataLoader(data, batch_size=spec.get("batch_size", 16), shuffle=True, drop_last=len(data) > spec.get("batch_size", 16))
-    tr = {"accelerator": "cpu", "devices": 1, "precision": "32-true", **(trainer or {})}
+    settings = trainer if isinstance(trainer, TrainerConfig) else TrainerConfig(**{**CPU_TRAINER.model_dump(), **(trainer or {})})
+    settings = settings.model_copy(update={"gradient_clip_val": spec.get("gradient_clip_val", 1.0)})
     model.train()                       # braindecode builds some modules in eval mode
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        L.Trainer(max_epochs=spec.get("epochs", 5), gradient_clip_val=spec.get("gradient_clip_val", 1.0),
-                  accelerator=tr["accelerator"], devices=tr["devices"], precision=tr["precision"], logger=False,
-                  enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-                  num_sanity_val_steps=0).fit(task, loader)
+        make_trainer(settings, max_epochs=spec.get("epochs", 5), root=None).fit(task, loader)
     model.eval()
     return TrainedDetector(name, lambda xb: model_probabilities(model, xb, target), window, time.perf_counter() - t0, model)
 
@@ -453,18 +454,13 @@ class SeizureScoring(ConfigModel):
     merge_gap_s: float = 0.0
     n_boot: int = 1000
 
-class SeizureTrainer(ConfigModel):
-    "The Lightning settings the detectors train with."
-    accelerator: str = "cpu"
-    devices: int | str = 1
-    precision: str = "32-true"
-
 @register_schema("seizure")
 class SeizureConfig(ConfigModel):
     """A `runner: seizure` config: detectors (`models`: name -> `DetectorSpec`) trained and scored subject-grouped on
     `dataset` at `sfreq` Hz on the 18 chains (`montage: chains18`) or a single channel (`single`), band-passed to
     `band` Hz, windows of `window_s` s every `step_s` s; false alarms per 24 h on `cross_sites`.
-    `max_per_subject_label` / `max_cross_site_records`: caps for quick tests. `data_dir`: else `$EEGNB_SHARED_DATA`."""
+    `max_per_subject_label` / `max_cross_site_records`: caps for quick tests. `data_dir`: else `$EEGNB_SHARED_DATA`.
+    `trainer`: the Lightning settings (`TrainerConfig`; fields left out as in `CPU_TRAINER`)."""
     runner: Literal["seizure"] = "seizure"
     name: str = "seizure"
     dataset: str = "chbmit_clips"
@@ -479,10 +475,16 @@ class SeizureConfig(ConfigModel):
     cross_sites: list[str] = ["eegmat", "guinea_bissau", "eegmmi"]
     scoring: SeizureScoring = SeizureScoring()
     models: dict[str, DetectorSpec]
-    trainer: SeizureTrainer = SeizureTrainer()
+    trainer: TrainerConfig = CPU_TRAINER
     max_per_subject_label: int | None = None
     max_cross_site_records: int | None = None
     seed: int = 0
+
+    @field_validator("trainer", mode="before")
+    @classmethod
+    def _trainer_defaults(cls, v: Any) -> Any:
+        "Settings the config leaves out are the seizure defaults (`CPU_TRAINER`: CPU, float32), not the experiment ones."
+        return {**CPU_TRAINER.model_dump(), **v} if isinstance(v, dict) else v
 
     @field_validator("models")
     @classmethod
