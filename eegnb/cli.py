@@ -16,20 +16,16 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .config import config_runner, load_config, parse_overrides
+from .config import load_config, parse_overrides
 from .core import DataError, check_option
 from .data.manifest import data_dir as _data_dir, demo_dir, fetch, list_datasets, load_manifest, repo_root, verify
 from .features import ConnectivityFeatures, SpectralFeatures, TemporalFeatures, feature_table
-from .hms.predict import predict_files
-from .hms.train import run_hms_config
 from .preprocess.pipeline import PrepConfig
 from .report import ci_table, list_reports, run_reports
 from .store import open_store, prepare
-from .train.run import ablation, run_experiment
-from .train.seizure import run_seizure_config, seizure_report
 
 # %% auto #0
-__all__ = ['FEATURE_SETS', 'RUNNERS', 'datasets_table', 'prep_config', 'build_parser', 'main']
+__all__ = ['FEATURE_SETS', 'datasets_table', 'prep_config', 'build_parser', 'main']
 
 # %% ../nbs/07_cli.ipynb #c005
 def datasets_table(data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -147,41 +143,28 @@ def _cmd_features(args) -> int:
     return 0
 
 # %% ../nbs/07_cli.ipynb #c017
-RUNNERS = {"phases": None, "seizure": (run_seizure_config, seizure_report), "hms": (run_hms_config, None)}
-"`runner:` values of a training YAML: the multi-phase trainer (default), the seizure detectors, the HMS pipeline."
-
 def _cmd_train(args) -> int:
-    runner = config_runner(args.config)
-    cfg = load_config(args.config, parse_overrides(args.set))   # validated once, whatever the runner
-    if runner != "phases":
-        if args.arm is not None: raise ValueError(f"--arm applies to multi-phase configs, not to 'runner: {runner}'.")
-        run_config, report = RUNNERS[runner]
-        stem = Path(args.config).stem
-        out = Path(args.out) if args.out else Path("~/.cache/eegnb/runs").expanduser() / f"{runner}-{stem}"
-        summary = run_config(cfg, out)
-        if report: print(report(summary))
-        else:
-            small = {k: v for k, v in (summary or {}).items() if isinstance(v, (str, int, float, bool)) or v is None}
-            print(json.dumps(small, indent=1, default=str))
-        print(f"results: {out}")
-        return 0
-    if args.arm is not None or not cfg.arms:
-        res = run_experiment(cfg, arm=args.arm, out_dir=args.out)
-        scores = res.scores.assign(arm=args.arm or "all")
-    else:
-        scores, _ = ablation(cfg, out_dir=args.out)
+    # The training stack (torch, Lightning) is imported by the command that needs it, so `eegnb --help` and
+    # `eegnb data ...` start in a second or two; importing these modules registers every runner's config schema
+    # and every task, which is all the CLI needs: the config then runs itself.
+    import eegnb.hms.train  # noqa: F401
+    import eegnb.train  # noqa: F401
+    import eegnb.train.seizure  # noqa: F401
+    cfg = load_config(args.config, parse_overrides(args.set))   # validated against its runner's schema
+    res = cfg.run(args.out, arm=args.arm)
     if int(os.environ.get("LOCAL_RANK", 0)) != 0: return 0
-    root = Path(args.out or cfg.out_dir) / cfg.name
-    root.mkdir(parents=True, exist_ok=True)
-    scores.to_csv(root / "scores.csv", index=False)
-    if len(scores):
-        with pd.option_context("display.width", 200, "display.max_colwidth", 40):
-            print(ci_table(scores, ["task", "arm", "phase", "level", "n_groups"], ["balanced_accuracy", "auroc"], digits=3).to_string())
-    print(f"scores: {root / 'scores.csv'}")
+    metrics = list(dict.fromkeys(res.scores.metric))[:4]
+    index = ["task", "arm", "phase", "level", "n_groups"]
+    with pd.option_context("display.width", 200, "display.max_colwidth", 40, "display.max_rows", 200):
+        if len(res.scores): print(ci_table(res.scores, index, metrics, digits=3).to_string())
+        for name in res.info.get("show_tables", []):
+            print(f"\n{name}:\n{res.tables[name].round(3).to_string(index=False)}")
+    print(f"results: {res.info.get('out_dir', args.out)}")
     return 0
 
 def _cmd_predict(args) -> int:
-    table = predict_files(args.model, args.files, args.out, fill_missing=args.fill_missing)
+    import eegnb.hms.predict  # noqa: F401  (torch: imported by the command that needs it, see _cmd_train)
+    table = eegnb.hms.predict.predict_files(args.model, args.files, args.out, fill_missing=args.fill_missing)
     n_rec = table.record.nunique() if "record" in table else len(args.files)
     print(f"wrote {args.out}: {len(table)} windows from {n_rec} recording(s)")
     return 0

@@ -137,10 +137,11 @@ def test_run_hms_config_on_the_sample_then_predict(shared, tmp_path):
     s = run_hms_config(cfg, tmp_path / "run", overrides={"data_dir": str(shared), "train.epochs": [1, 1],
                        "image.n_frames": 16, "members": [{"model": "hms_spectrogram_cnn", "input": "image", "kwargs": {"n_stages": 2}}],
                        "n_boot": 5, "export": False})
-    assert s["n_samples"] == 39 and s["n_folds"] == 3 and s["stage2_rows"] == 37
+    assert s.info["n_samples"] == 39 and s.info["n_folds"] == 3 and s.info["stage2_rows"] == 37
+    assert {"kl", "macro_auroc"} <= set(s.summary().metric)
     m = pd.read_csv(tmp_path / "run/metrics.csv")
     assert {"kl", "macro_auroc", "balanced_accuracy", "ece"} <= set(m.metric)
-    df = predict_files(s["checkpoint"], [shared / "hms/train_eegs/1000913311.parquet"], tmp_path / "p.csv")
+    df = predict_files(s.info["checkpoint"], [shared / "hms/train_eegs/1000913311.parquet"], tmp_path / "p.csv")
     assert len(df) == 1 and df.pred.iloc[0] in CLASSES
 
 

@@ -37,6 +37,7 @@ from ..models import create_model
 from ..preprocess.channels import DOUBLE_BANANA, bipolar_key
 from ..preprocess.pipeline import PrepConfig
 from ..preprocess.signal import filter_array
+from ..train.result import SCORE_COLUMNS, ExperimentResult
 from ..splits import PatientFolds
 from ..store import open_store, prepare
 
@@ -177,6 +178,13 @@ class HMSConfig(ConfigModel):
     label_default: str | None = None
     store_dir: str | None = None
 
+    def run(self, out_dir: str | Path | None = None, *, arm: str | None = None, progress: bool = True) -> ExperimentResult:
+        """Run this config (what `eegnb train` does; see `run_hms_config`), saving the result and the checkpoint to
+        `out_dir` (default `~/.cache/eegnb/runs/<name>`)."""
+        if arm is not None: raise ValueError(f"arms belong to multi-phase configs (runner: phases), not to runner: {self.runner}.")
+        out = Path(out_dir).expanduser() if out_dir else Path("~/.cache/eegnb/runs").expanduser() / (self.name or "hms")
+        return run_hms_config(self, out)
+
     @model_validator(mode="after")
     def _store_task(self) -> HMSConfig:
         if self.task == "store" and not (self.dataset and self.classes):
@@ -275,10 +283,11 @@ def _baseline_oof(data, folds, sfreq) -> np.ndarray | None:
         out[np.ix_(te, m.classes_)] = m.predict_proba(F_[te])
     return out
 
-def run_hms_config(config: dict | str | Path, out_dir: str | Path, overrides: dict | None = None) -> dict:
+def run_hms_config(config: dict | str | Path | HMSConfig, out_dir: str | Path, overrides: dict | None = None) -> ExperimentResult:
     """Cross-fit every member on grouped folds (two stages each), fit the ensemble and temperature on the OOF
     predictions, score members / cross-fitted ensemble / LightGBM baseline / training-prior with `hms_scores`,
-    train the members on all data and save the checkpoint. Returns the summary (also `summary.json`)."""
+    train the members on all data and save the checkpoint. Returns an `ExperimentResult` (saved to `out_dir`: `scores.csv`,
+    `metrics.csv`, `predictions/oof.parquet`, `info.json` with the run's summary) beside `model.pt` and `config.yaml`."""
     t0 = time.time()
     cfg = load_hms_config(config, overrides)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
@@ -315,10 +324,8 @@ def run_hms_config(config: dict | str | Path, out_dir: str | Path, overrides: di
         for name, p in preds.items():
             rows.append(hms_scores(Y, p, groups, n_boot=cfg["n_boot"], seed=cfg["seed"]).assign(model=name))
     metrics = pd.concat(rows, ignore_index=True)
-    metrics.to_csv(out / "metrics.csv", index=False)
     oof_df = pd.DataFrame({"group": groups, "fold": folds, **{f"target_{c}": Y[:, k] for k, c in enumerate(classes)},
                            **{f"ens_{c}": ens_oof[:, k] for k, c in enumerate(classes)}})
-    oof_df.to_parquet(out / "oof.parquet")
     final = []
     for i, m in enumerate(members):
         torch.manual_seed(cfg["seed"] + i)
@@ -336,7 +343,10 @@ def run_hms_config(config: dict | str | Path, out_dir: str | Path, overrides: di
                "metrics": metrics.round(4).to_dict("records"), "seconds": round(time.time() - t0, 1)}
     if cfg.get("export"):
         summary["export"] = export_checkpoint(ckpt, out / "onnx", {m["input"]: data[m["input"]] for m in members}, Y)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
-    yaml_cfg = {k: v for k, v in cfg.items()}
-    (out / "config.yaml").write_text(yaml.safe_dump(json.loads(json.dumps(yaml_cfg, default=str)), sort_keys=False))
-    return summary
+    (out / "config.yaml").write_text(yaml.safe_dump(json.loads(json.dumps(cfg, default=str)), sort_keys=False))
+    task = cfg["name"] or cfg["task"]
+    scores = metrics.rename(columns={"model": "phase"}).assign(task=task, kind="hms", level="sample")
+    result = ExperimentResult(task, scores[SCORE_COLUMNS], predictions={"oof": oof_df}, tables={"metrics": metrics},
+                              info=summary)
+    result.save(out)
+    return result

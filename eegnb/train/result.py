@@ -66,8 +66,9 @@ class ExperimentResult:
 
     def save(self, folder: str | Path) -> Path:
         """Write `scores.csv`, each table as `<name>.csv`, the predictions as `predictions/<name>.parquet` and
-        `info.json` into `folder`; returns the folder."""
+        `info.json` into `folder` (recorded as `info["out_dir"]`); returns the folder."""
         out = Path(folder); out.mkdir(parents=True, exist_ok=True)
+        self.info["out_dir"] = str(out)
         self.scores.to_csv(out / "scores.csv", index=False)
         for k, t in self.tables.items(): t.to_csv(out / f"{k}.csv", index=False)
         if self.predictions:

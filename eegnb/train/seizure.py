@@ -562,7 +562,8 @@ def run_seizure_config(config: dict | str | Path | SeizureConfig, out_dir: str |
     result = ExperimentResult(cfg["name"], operating_point_scores(res.operating_points, cfg["dataset"]),
                               tables={"operating_points": res.operating_points, "cross_site_fa": res.cross_site,
                                       "folds": res.folds, "sites": res.sites},
-                              info=summary, extras={"test_probabilities": res.test_probabilities, "recordings": recs})
+                              info={**summary, "show_tables": ["cross_site_fa"]},
+                              extras={"test_probabilities": res.test_probabilities, "recordings": recs})
     result.save(out)
     say(f"winner at {mid} FA/24h: {winner}; {summary['seconds']:.0f} s; tables in {out}")
     return result
