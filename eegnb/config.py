@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .registry import Registry
+
 # %% auto #0
 __all__ = ['SCHEMAS', 'DEFAULT_RUNNER', 'ConfigModel', 'parse_overrides', 'apply_overrides', 'ConfigError', 'validate_config',
            'register_schema', 'read_config', 'config_runner', 'load_config']
@@ -128,7 +130,8 @@ def validate_config(schema: type[ConfigModel], data: Any, source: str = "", *, w
                                  f"{len(lines)} problems:" + "".join(f"\n  - {l}" for l in lines))) from None
 
 # %% ../nbs/00c_config.ipynb #c024
-SCHEMAS: dict[str, type[ConfigModel]] = {}
+SCHEMAS = Registry("runner", "Runners register their config schema when their module is imported (`eegnb.train`, "
+                   "`eegnb.train.seizure`, `eegnb.hms.train`).")
 "`runner` name -> the config schema registered for it (filled by `register_schema` in the modules that run them)."
 
 DEFAULT_RUNNER = "phases"
@@ -140,10 +143,7 @@ def register_schema(runner: str):
         field = cls.model_fields.get("runner")
         if field is None or field.default != runner:
             raise TypeError(f"{cls.__name__} must have a field `runner` defaulting to {runner!r} to be its schema.")
-        if runner in SCHEMAS and SCHEMAS[runner].__qualname__ != cls.__qualname__:
-            raise ValueError(f"runner {runner!r} already has the schema {SCHEMAS[runner].__name__}.")
-        SCHEMAS[runner] = cls
-        return cls
+        return SCHEMAS.decorator(runner)(cls)
     return deco
 
 # %% ../nbs/00c_config.ipynb #c026

@@ -32,6 +32,14 @@ class Registry(dict):
         self[name] = entry
         return entry
 
+    def decorator(self, name: str, attr: str | None = None) -> Callable[[type], type]:
+        "A class decorator registering its class as `name` (and setting the class attribute `attr` to `name`)."
+        def deco(cls):
+            self.add(name, cls)
+            if attr: setattr(cls, attr, name)
+            return cls
+        return deco
+
     def lookup(self, name: str) -> Any:
         "The entry registered as `name`; a `ValueError` listing the registered names and the `hint` otherwise."
         if name not in self:
@@ -72,11 +80,7 @@ OBJECTIVES = Registry("objective", "Objectives register when their module is imp
 
 def register_objective(name: str) -> Callable:
     "Class decorator adding a `PretrainObjective` subclass to `OBJECTIVES` as `name`."
-    def deco(cls):
-        OBJECTIVES.add(name, cls)
-        cls.registry_name = name
-        return cls
-    return deco
+    return OBJECTIVES.decorator(name, "registry_name")
 
 def create_objective(name: str, encoder: Any, **kwargs) -> Any:
     "Build the registered objective `name` around `encoder` (an `EEGModel`)."
@@ -88,11 +92,7 @@ CODECS = Registry("codec", "Codecs register when their module is imported: `impo
 
 def register_codec(name: str) -> Callable[[type], type]:
     "Class decorator: register a `Codec` subclass under `name` (also its stream name)."
-    def deco(cls):
-        CODECS.add(name, cls)
-        cls.name = name
-        return cls
-    return deco
+    return CODECS.decorator(name, "name")
 
 DATASETS = Registry("dataset", "Dataset loaders register when their module is imported: `import eegnb.data` "
                     "registers them all.")

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from ..config import ConfigError, ConfigModel, validate_config
 from ..evaluate import aggregate, score
+from ..registry import Registry
 from ..core import label_classes
 from ..splits import group_keys
 
@@ -22,7 +23,7 @@ from ..splits import group_keys
 __all__ = ['TASKS', 'register_task', 'task_from_config', 'Task', 'ClassificationTask']
 
 # %% ../../nbs/63b_tasks.base.ipynb #c005
-TASKS: dict[str, type] = {}
+TASKS = Registry("task", "Tasks register when their module is imported: `import eegnb.tasks` registers the built-in ones.")
 "Registered task kinds -> their `Task` classes (filled by `register_task`)."
 
 def register_task(kind: str):
@@ -31,8 +32,7 @@ def register_task(kind: str):
         f = cls.model_fields.get("kind")
         if f is None or f.default != kind:
             raise TypeError(f"{cls.__name__} must have a field `kind: Literal[{kind!r}] = {kind!r}`.")
-        TASKS[kind] = cls
-        return cls
+        return TASKS.decorator(kind)(cls)
     return deco
 
 def task_from_config(entry: Any, where: str | tuple = "tasks") -> Task:
