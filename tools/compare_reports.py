@@ -5,7 +5,8 @@ text the executed notebooks display, cell by cell.
     python tools/compare_reports.py OLD_BUILD_DIR NEW_BUILD_DIR [--rtol 1e-9]
 
 A build dir is what `eegnb report --profile P` leaves in `reports/_build/P/` (run it once at the commit before a
-change and once after, e.g. from two git worktrees). Durations, dates, paths and stderr (progress bars, warnings) are
+change and once after, e.g. from two git worktrees); a folder of rendered pages (`reports/html/P/`) compares the
+tables of each page. Durations, dates, paths and stderr (progress bars, warnings) are
 not compared. Prints one line per differing table and ends with a summary line; exits 1 when anything differs.
 """
 from __future__ import annotations
@@ -102,6 +103,14 @@ def compare_dirs(old: Path, new: Path, rtol: float = 1e-9) -> tuple[int, list[st
         if not g.exists(): diffs.append(f"{f.name}: missing in the new run"); continue
         n += 1
         diffs += [f"{f.name}: {d}" for d in compare_frames(pd.read_csv(f), pd.read_csv(g), rtol)]
+    for f in sorted(old.glob("*.html")):                       # rendered pages: their tables
+        g = new / f.name
+        if f.name == "index.html" or not g.exists(): continue
+        fa, fb = _tables(f.read_text()), _tables(g.read_text())
+        n += len(fa)
+        if len(fa) != len(fb): diffs.append(f"{f.name}: {len(fa)} tables -> {len(fb)}"); continue
+        for k, (x, y) in enumerate(zip(fa, fb)):
+            diffs += [f"{f.name} table {k}: {d}" for d in compare_frames(x, y, rtol)]
     for f in sorted(old.glob("*.ipynb")):
         g = new / f.name
         if not g.exists(): diffs.append(f"{f.name}: missing in the new run"); continue
