@@ -153,10 +153,11 @@ def _cmd_train(args) -> int:
     cfg = load_config(args.config, parse_overrides(args.set))   # validated against its runner's schema
     res = cfg.run(args.out, arm=args.arm)
     if int(os.environ.get("LOCAL_RANK", 0)) != 0: return 0
-    metrics = list(dict.fromkeys(res.scores.metric))[:4]
     index = ["task", "arm", "phase", "level", "n_groups"]
     with pd.option_context("display.width", 200, "display.max_colwidth", 40, "display.max_rows", 200):
-        if len(res.scores): print(ci_table(res.scores, index, metrics, digits=3).to_string())
+        if len(res.scores):                              # a run of self-supervised phases only has no scores
+            metrics = list(dict.fromkeys(res.scores.metric))[:4]
+            print(ci_table(res.scores, index, metrics, digits=3).to_string())
         for name in res.info.get("show_tables", []):
             print(f"\n{name}:\n{res.tables[name].round(3).to_string(index=False)}")
     print(f"results: {res.info.get('out_dir', args.out)}")

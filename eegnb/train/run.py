@@ -29,7 +29,7 @@ from ..preprocess.channels import STANDARD_1020
 from ..preprocess.pipeline import PrepConfig
 from ..splits import subject_folds, subject_split
 from ..store import WindowStore, open_store, prepare
-from .result import ExperimentResult
+from .result import SCORE_COLUMNS, ExperimentResult
 from .checkpoints import PhaseStore, data_index_hash, stable_hash
 from .data import EEGAugment, TrainWindows, montage_loader
 from ..tasks import Task, task_from_config   # importing eegnb.tasks registers every built-in task
@@ -261,7 +261,7 @@ class Experiment:
                     preds[f"{task.name}/{phase.name}"] = oof
                     scores.append(sc); metas.append(meta)
             chain.append(link)
-        scores = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame()
+        scores = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(columns=SCORE_COLUMNS)
         return ExperimentResult(self.cfg.name, scores, preds, metas, pd.DataFrame(probes))
 
     # -- pretrain / contrastive
@@ -494,5 +494,6 @@ def ablation(config: TrainConfig | str | Path | dict, arms: dict[str, list[str]]
         bad = sorted(set(keep) - set(names))
         if bad: raise ValueError(f"arm {arm!r} names phases {bad} that the config does not have ({names}).")
         results[arm] = Experiment(_arm_config(cfg, keep), out_dir=out_dir, n_boot=n_boot, log=log).run()
-    scores = pd.concat([r.scores.assign(arm=a) for a, r in results.items() if len(r.scores)], ignore_index=True)
+    parts = [r.scores.assign(arm=a) for a, r in results.items() if len(r.scores)]
+    scores = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SCORE_COLUMNS + ["arm"])
     return scores, results
