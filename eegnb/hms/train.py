@@ -6,12 +6,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import warnings
 from pathlib import Path
 from typing import Any, Literal
 
+import lightning.pytorch as L
 import numpy as np
 import pandas as pd
 import torch
@@ -38,62 +40,133 @@ from ..preprocess.channels import DOUBLE_BANANA, bipolar_key
 from ..preprocess.pipeline import PrepConfig
 from ..preprocess.signal import filter_array
 from ..train.result import SCORE_COLUMNS, ExperimentResult
+from ..train.trainer import CPU_TRAINER, TrainerConfig, make_trainer
 from ..splits import PatientFolds
 from ..store import open_store, prepare
 
 # %% auto #0
-__all__ = ['train_two_stage', 'cross_fit', 'fit_ensemble', 'cross_fitted_ensemble', 'HMSMember', 'HMSImage', 'HMSTrain',
-           'HMSConfig', 'load_hms_config', 'load_task', 'run_hms_config']
+__all__ = ['PLAIN_TRAINER', 'train_two_stage', 'cross_fit', 'fit_ensemble', 'cross_fitted_ensemble', 'HMSMember', 'HMSImage',
+           'HMSTrain', 'HMSConfig', 'load_hms_config', 'load_task', 'run_hms_config']
 
 # %% ../../nbs/94_hms.train.ipynb #c003
-def _batches(n, batch_size, rng):
-    idx = rng.permutation(n)
-    return [idx[i:i + batch_size] for i in range(0, n, batch_size)]
+class _RowBatches:
+    """The plain loop's batches `(X[rows[b]], Y[rows[b]])`: at every iteration (one per epoch) a fresh
+    `rng.permutation(len(rows))` cut into `batch_size` slices, a last slice of one row skipped when there are 2+ rows
+    (BatchNorm needs 2). The permutation is drawn at the first batch, so Lightning's `iter()` checks draw nothing."""
+    def __init__(self, X: torch.Tensor, Y: torch.Tensor, rows: np.ndarray, batch_size: int, rng: np.random.Generator):
+        self.X, self.Y, self.rows, self.batch_size, self.rng = X, Y, rows, int(batch_size), rng
+
+    def __len__(self) -> int:
+        n = len(self.rows)
+        return -(-n // self.batch_size) - (n >= 2 and n % self.batch_size == 1)
+
+    def __iter__(self):
+        idx = self.rng.permutation(len(self.rows))
+        for i in range(0, len(idx), self.batch_size):
+            b = idx[i:i + self.batch_size]
+            if len(b) < 2 and len(idx) >= 2: continue                           # BatchNorm needs 2 samples
+            yield self.X[self.rows[b]], self.Y[self.rows[b]]
+
+class _KLStage(L.LightningModule):
+    """One stage of `train_two_stage`: `net` on soft targets with the KL loss, AdamW + OneCycleLR (`total_steps`)
+    stepped per batch, batches augmented on the CPU before they move to the device (`augment(**augment_kw)` with
+    `generator`; None: none). `losses`: the epochs' mean loss per row (`n_rows`). Checkpoints carry the losses and the
+    states of `rng` (batch order), `generator` and torch's global RNG (dropout), so a resumed run draws what an
+    uninterrupted one would."""
+    def __init__(self, net: torch.nn.Module, *, lr: float, weight_decay: float, total_steps: int, kind: str,
+                 augment_kw: dict | None, generator: torch.Generator, rng: np.random.Generator, n_rows: int):
+        super().__init__()
+        self.net, self.lr, self.weight_decay, self.total_steps = net, lr, weight_decay, total_steps
+        self.kind, self.augment_kw, self.generator, self.rng, self.n_rows = kind, augment_kw, generator, rng, n_rows
+        self.losses: list[float] = []
+        self._tot = 0.0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor: return self.net(x)
+
+    def on_before_batch_transfer(self, batch, dataloader_idx: int):
+        if self.augment_kw is None: return batch
+        return augment(*batch, self.kind, generator=self.generator, **self.augment_kw)
+
+    def on_train_epoch_start(self) -> None: self._tot = 0.0
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        loss = F.kl_div(torch.log_softmax(self.net(x), 1), y, reduction="batchmean")
+        self._tot += float(loss.detach()) * len(x)
+        self.log("train_loss", loss.detach(), batch_size=len(x))
+        return loss
+
+    def on_train_epoch_end(self) -> None: self.losses.append(self._tot / self.n_rows)   # before last.ckpt is saved
+
+    def configure_optimizers(self):
+        opt = torch.optim.AdamW(self.net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, self.lr, total_steps=self.total_steps)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["hms_stage"] = {"losses": list(self.losses), "rng": self.rng.bit_generator.state,
+                                   "generator": self.generator.get_state(), "torch": torch.get_rng_state()}
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        s = checkpoint["hms_stage"]
+        self.losses = list(s["losses"]); self.rng.bit_generator.state = s["rng"]
+        self.generator.set_state(s["generator"]); torch.set_rng_state(s["torch"])
+
+PLAIN_TRAINER = CPU_TRAINER.model_copy(update={"gradient_clip_val": None})
+"`train_two_stage`'s default Lightning settings: float32 on the CPU without gradient clipping (the plain loop's numbers)."
 
 def train_two_stage(model: torch.nn.Module, X: np.ndarray, Y: np.ndarray, n_votes, *, kind: str,
                     epochs: tuple[int, int] = (10, 5), min_votes: int = MANY_VOTERS, lr: float = 1e-3,
                     batch_size: int = 16, weight_decay: float = 1e-2, augment_kw: dict | None = None,
-                    seed: int = 0) -> dict:
+                    seed: int = 0, trainer: TrainerConfig | dict | None = None, root: str | Path | None = None) -> dict:
     """Train `model` in place on inputs `X` (raw `(n, C, T)` or images `(n, C, F, T')`) and soft targets `Y`
-    `(n, K)`: stage 1 on all rows, stage 2 on rows with `n_votes >= min_votes` (skipped, with `stage2_rows=0`,
-    when there are none). KL loss, AdamW; `augment_kw` goes to `augment` (None: no augmentation). Returns the
-    loss history."""
+    `(n, K)`: stage 1 on all rows, stage 2 on rows with `n_votes >= min_votes` at `lr / 3` (skipped, with
+    `stage2_rows=0`, when there are none). KL loss, AdamW + OneCycleLR stepped per batch; `augment_kw` goes to
+    `augment` (None: no augmentation); batches of `batch_size` (2+) from a seeded permutation per epoch. Each stage is
+    one Lightning fit (`make_trainer`) with `trainer` settings (a `TrainerConfig` or a dict of its fields; None:
+    `PLAIN_TRAINER`, e.g. `{"accelerator": "gpu", "precision": "bf16-mixed"}` for a GPU). `root`: `stage1/` and
+    `stage2/` below it get logs and `last.ckpt` every epoch, and a rerun with the same `root` resumes from them
+    (None: no files). Returns the loss history `{stage1: [...], stage2: [...], stage2_rows}` (mean KL per row and
+    epoch)."""
     if len(X) != len(Y) or len(Y) != len(n_votes):
         raise ValueError(f"X ({len(X)}), Y ({len(Y)}) and n_votes ({len(n_votes)}) differ in length.")
+    if batch_size < 2: raise ValueError(f"batch_size must be 2 or more (BatchNorm), got {batch_size}.")
+    settings = PLAIN_TRAINER if trainer is None else trainer if isinstance(trainer, TrainerConfig) else \
+        TrainerConfig(**{**PLAIN_TRAINER.model_dump(), **trainer})
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     Xt, Yt = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(Y, dtype=torch.float32)
     hist = {"stage1": [], "stage2": [], "stage2_rows": 0}
+    for n in ("lightning.pytorch", "lightning.fabric"): logging.getLogger(n).setLevel(logging.ERROR)
     for stage, n_ep, stage_lr in ((1, epochs[0], lr), (2, epochs[1], lr / 3)):
         rows = np.flatnonzero(stage_mask(n_votes, stage, min_votes))
         if stage == 2: hist["stage2_rows"] = len(rows)
         if len(rows) == 0 or n_ep == 0: continue
-        opt = torch.optim.AdamW(model.parameters(), lr=stage_lr, weight_decay=weight_decay)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, stage_lr, total_steps=n_ep * len(_batches(len(rows), batch_size, rng)))
+        rng.permutation(len(rows))          # the plain loop drew one to count its batches: kept, so the numbers are too
+        task = _KLStage(model, lr=stage_lr, weight_decay=weight_decay, total_steps=n_ep * -(-len(rows) // batch_size),
+                        kind=kind, augment_kw=augment_kw, generator=gen, rng=rng, n_rows=len(rows))
+        sub = None if root is None else Path(root) / f"stage{stage}"
+        last = None if sub is None or not (sub / "last.ckpt").exists() else sub / "last.ckpt"
         model.train()
-        for _ in range(n_ep):
-            tot = 0.0
-            for b in _batches(len(rows), batch_size, rng):
-                if len(b) < 2 and len(rows) >= 2: continue                      # BatchNorm needs 2 samples
-                xb, yb = Xt[rows[b]], Yt[rows[b]]
-                if augment_kw is not None: xb, yb = augment(xb, yb, kind, generator=gen, **augment_kw)
-                loss = F.kl_div(torch.log_softmax(model(xb), 1), yb, reduction="batchmean")
-                opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-                tot += float(loss.detach()) * len(b)
-            hist[f"stage{stage}"].append(tot / len(rows))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            make_trainer(settings, max_epochs=n_ep, root=sub).fit(task, _RowBatches(Xt, Yt, rows, batch_size, rng),
+                                                                  ckpt_path=last)
+        hist[f"stage{stage}"] = task.losses
     model.eval()
     return hist
 
 def cross_fit(make_model, X, Y, n_votes, folds, *, kind: str, **train_kw) -> np.ndarray:
-    """Out-of-fold logits `(n, K)`: for each fold, a fresh `make_model()` trained (`train_two_stage`) on the other
-    folds predicts this one."""
+    """Out-of-fold logits `(n, K)`: for each fold, a fresh `make_model()` trained (`train_two_stage`, with `train_kw`;
+    a `root` gets one `fold<f>/` per fold) on the other folds predicts this one."""
     folds = np.asarray(folds)
     oof = np.full((len(X), Y.shape[1]), np.nan)
     for f in np.unique(folds):
         tr, te = folds != f, folds == f
         m = make_model()
-        train_two_stage(m, X[tr], Y[tr], np.asarray(n_votes)[tr], kind=kind, **train_kw)
+        kw = train_kw if train_kw.get("root") is None else {**train_kw, "root": Path(train_kw["root"]) / f"fold{f}"}
+        train_two_stage(m, X[tr], Y[tr], np.asarray(n_votes)[tr], kind=kind, **kw)
         oof[te] = predict_logits(m, X[te])
     return oof
 
