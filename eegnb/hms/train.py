@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 import yaml
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from scipy.optimize import minimize
 from scipy.special import softmax
 
@@ -39,6 +39,7 @@ from ..models import create_model
 from ..preprocess.channels import DOUBLE_BANANA, bipolar_key
 from ..preprocess.pipeline import PrepConfig
 from ..preprocess.signal import filter_array
+from ..train.checkpoints import stable_hash
 from ..train.result import SCORE_COLUMNS, ExperimentResult
 from ..train.trainer import CPU_TRAINER, TrainerConfig, make_trainer
 from ..splits import PatientFolds
@@ -223,7 +224,9 @@ class HMSConfig(ConfigModel):
     """A `runner: hms` config (see the table above). `task: hms`: the Kaggle layout under `data_dir/subdir`;
     `task: store`: `dataset` through `eegnb.store.prepare`, labels from the index column `label_column` (mapped by
     `label_map`, else `label_default`) into `classes`. `group`: the column folds never split. `max_rows`: a cap for
-    quick tests."""
+    quick tests. `trainer`: the Lightning settings of `train_two_stage` (e.g. `{accelerator: gpu, precision:
+    bf16-mixed}`); every member's folds and final fit keep `last.ckpt` under `<out_dir>/checkpoints/`, so an
+    interrupted run resumes."""
     runner: Literal["hms"] = "hms"
     name: str | None = None
     task: Literal["hms", "store"] = "hms"
@@ -250,6 +253,13 @@ class HMSConfig(ConfigModel):
     label_map: dict[str, str] | None = None
     label_default: str | None = None
     store_dir: str | None = None
+    trainer: TrainerConfig = PLAIN_TRAINER
+
+    @field_validator("trainer", mode="before")
+    @classmethod
+    def _trainer_defaults(cls, v: Any) -> Any:
+        "Settings the config leaves out are `PLAIN_TRAINER`'s (CPU, float32, no clipping), not the experiment ones."
+        return {**PLAIN_TRAINER.model_dump(), **v} if isinstance(v, dict) else v
 
     def run(self, out_dir: str | Path | None = None, *, arm: str | None = None, progress: bool = True) -> ExperimentResult:
         """Run this config (what `eegnb train` does; see `run_hms_config`), saving the result and the checkpoint to
@@ -369,7 +379,9 @@ def run_hms_config(config: dict | str | Path | HMSConfig, out_dir: str | Path, o
     Y, nv, groups, classes = data["Y"], data["n_votes"], data["groups"], data["classes"]
     folds = PatientFolds(min(cfg["n_folds"], len(set(groups))), seed=cfg["seed"]).assign(data["meta"], groups)
     tr_kw = dict(epochs=tuple(cfg["train"]["epochs"]), min_votes=cfg["min_votes"], lr=cfg["train"]["lr"],
-                 batch_size=cfg["train"]["batch_size"], augment_kw=cfg["train"].get("augment"), seed=cfg["seed"])
+                 batch_size=cfg["train"]["batch_size"], augment_kw=cfg["train"].get("augment"), seed=cfg["seed"],
+                 trainer=cfg["trainer"])
+    ckpt_root = out / "checkpoints" / stable_hash(cfg)[:16]     # a changed config never resumes another's runs
     members, dropped, oofs = [], [], {}
     for i, mem in enumerate(cfg["members"]):
         X = data[mem["input"]]
@@ -377,7 +389,8 @@ def run_hms_config(config: dict | str | Path | HMSConfig, out_dir: str | Path, o
         name = f"{mem['model']}#{i}"
         kw = _member_kwargs(mem, X, len(classes), sfreq)
         torch.manual_seed(cfg["seed"] + i)
-        oofs[name] = cross_fit(lambda: create_model(mem["model"], **kw), X, Y, nv, folds, kind=mem["input"], **tr_kw)
+        oofs[name] = cross_fit(lambda: create_model(mem["model"], **kw), X, Y, nv, folds, kind=mem["input"],
+                               root=ckpt_root / name.replace("#", "-"), **tr_kw)
         members.append({"name": name, "model": mem["model"], "input": mem["input"], "kwargs": kw})
     if not members: raise DataError(str(_data_dir(cfg)), f"no member has its input: dropped {dropped}.")
     logits = [oofs[m["name"]] for m in members]
@@ -403,7 +416,8 @@ def run_hms_config(config: dict | str | Path | HMSConfig, out_dir: str | Path, o
     for i, m in enumerate(members):
         torch.manual_seed(cfg["seed"] + i)
         model = create_model(m["model"], **m["kwargs"])
-        train_two_stage(model, data[m["input"]], Y, nv, kind=m["input"], **tr_kw)
+        train_two_stage(model, data[m["input"]], Y, nv, kind=m["input"],
+                        root=ckpt_root / f"{m['name'].replace('#', '-')}-final", **tr_kw)
         final.append({**m, "model_obj": model, "weight": fit["weights"][i]})
     ckpt = save_checkpoint(out / "model.pt", final, classes=classes, temperature=fit["temperature"], sfreq=sfreq,
                            window_s=float(cfg["window_s"]), band=cfg["band"], pairs=data["pairs"], ch_names=data["ch_names"],
