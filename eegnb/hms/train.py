@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 import yaml
-from pydantic import field_validator, model_validator
+from pydantic import model_validator
 from scipy.optimize import minimize
 from scipy.special import softmax
 
@@ -41,7 +41,7 @@ from ..preprocess.pipeline import PrepConfig
 from ..preprocess.signal import filter_array
 from ..train.checkpoints import stable_hash
 from ..train.result import SCORE_COLUMNS, ExperimentResult
-from ..train.trainer import CPU_TRAINER, TrainerConfig, make_trainer
+from ..train.trainer import CPU_TRAINER, TrainerConfig, make_trainer, trainer_field
 from ..splits import PatientFolds
 from ..store import open_store, prepare
 
@@ -253,13 +253,7 @@ class HMSConfig(ConfigModel):
     label_map: dict[str, str] | None = None
     label_default: str | None = None
     store_dir: str | None = None
-    trainer: TrainerConfig = PLAIN_TRAINER
-
-    @field_validator("trainer", mode="before")
-    @classmethod
-    def _trainer_defaults(cls, v: Any) -> Any:
-        "Settings the config leaves out are `PLAIN_TRAINER`'s (CPU, float32, no clipping), not the experiment ones."
-        return {**PLAIN_TRAINER.model_dump(), **v} if isinstance(v, dict) else v
+    trainer: trainer_field(PLAIN_TRAINER) = PLAIN_TRAINER       # left-out settings: PLAIN_TRAINER's (CPU, no clipping)
 
     def run(self, out_dir: str | Path | None = None, *, arm: str | None = None, progress: bool = True) -> ExperimentResult:
         """Run this config (what `eegnb train` does; see `run_hms_config`), saving the result and the checkpoint to

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Annotated, Any
 
 import lightning.pytorch as L
 import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger
 from lightning.pytorch.strategies import DDPStrategy
+from pydantic import BeforeValidator
 from torch import nn
 
 from ..config import ConfigModel
 
 # %% auto #0
-__all__ = ['TRAINER_DEFAULTS', 'CPU_TRAINER', 'TrainerConfig', 'make_trainer', 'LossModule']
+__all__ = ['TRAINER_DEFAULTS', 'CPU_TRAINER', 'TrainerConfig', 'trainer_field', 'make_trainer', 'LossModule']
 
 # %% ../../nbs/61a_train.trainer.ipynb #c004
 class TrainerConfig(ConfigModel):
@@ -42,6 +44,11 @@ TRAINER_DEFAULTS = TrainerConfig().model_dump()
 
 CPU_TRAINER = TrainerConfig(accelerator="cpu", precision="32-true", progress=False)
 "Full float32 on the CPU without a progress bar: the default of seizure detectors, learned codecs and robustness models."
+
+def trainer_field(defaults: TrainerConfig) -> Any:
+    """The type of a config's `trainer:` field whose settings left out of the YAML take `defaults`' values (not
+    `TrainerConfig`'s experiment defaults): `trainer: trainer_field(CPU_TRAINER) = CPU_TRAINER`."""
+    return Annotated[TrainerConfig, BeforeValidator(lambda v: {**defaults.model_dump(), **v} if isinstance(v, dict) else v)]
 
 # %% ../../nbs/61a_train.trainer.ipynb #c007
 def _precision(p: str) -> str:
