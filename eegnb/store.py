@@ -390,6 +390,13 @@ class WindowStore:
         "Windows `js` as float32 `(len(js), n_chans, n_times)` (in the order given) and their index rows."
         return self.read(js), self.index.iloc[self._rows(js)]
 
+    def record_meta(self, key: str) -> dict:
+        """The recording-level `Windows.meta` record `key` was written with, in JSON types: identity (dataset,
+        subject, ..., record), `labels` (every recording-level label, not only the scalar `label_*` columns),
+        `filled_channels`, `montage` and the provenance."""
+        if key not in self._shape: raise KeyError(f"no record {key!r} in the store at {self.root}.")
+        return (_read_json(self.root / "shards" / f"{key}.zarr" / "zarr.json").get("attributes") or {}).get("meta") or {}
+
     def summary(self) -> pd.DataFrame:
         "Per dataset: records, windows, subjects, and windows with at least one filled channel."
         g = self.index.groupby("dataset", sort=True)

@@ -55,7 +55,7 @@ def test_run_seizure_config_tiny_real(tmp_path):
            "window_s": 2.0, "step_s": 2.0, "scoring": {"n_boot": 20, "fa_per_24h": [5]}, "cv": {"inner_splits": 2},
            "models": {"detector": {"kind": "deep", "model": "seizure_tcn_mamba", "target": "dense", "epochs": 2,
                                    "batch_size": 4, "crops_per_recording": 1, "model_kwargs": {"d_model": 8}}}}
-    r = run_seizure_config(cfg, tmp_path, progress=None)
+    r = run_seizure_config({**cfg, "store": str(tmp_path / "store")}, tmp_path, progress=None)
     assert r.info["n_subjects"] == 3 and r.info["n_recordings"] == 6
     assert r.extras["recordings"][0].x.shape == (18, 2561) and r.extras["recordings"][0].sfreq == 256.0
     assert set(r.tables["folds"].fold) == {0, 1, 2} and r.info["winner"] == "detector"

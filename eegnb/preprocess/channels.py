@@ -15,8 +15,9 @@ import numpy as np
 from ..core import DataError, Recording, check_option, validate_type
 
 # %% auto #0
-__all__ = ['STANDARD_1020', 'OLD_1020_NAMES', 'DOUBLE_BANANA', 'CHBMIT_BIPOLAR', 'montage_name', 'electrode_names', 'parse_label',
-           'try_canonical_name', 'canonical_name', 'spline_fill', 'harmonize', 'rereference', 'bipolar', 'bipolar_key']
+__all__ = ['STANDARD_1020', 'OLD_1020_NAMES', 'DOUBLE_BANANA', 'CHBMIT_BIPOLAR', 'BIPOLAR_CHAINS', 'montage_name',
+           'electrode_names', 'parse_label', 'try_canonical_name', 'canonical_name', 'spline_fill', 'harmonize',
+           'rereference', 'bipolar', 'bipolar_key', 'bipolar_chains']
 
 # %% ../../nbs/10_preprocess.channels.ipynb #c005
 STANDARD_1020: list[str] = ["Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T7", "C3", "Cz", "C4", "T8",
@@ -257,6 +258,11 @@ CHBMIT_BIPOLAR: list[tuple[str, str]] = [
     ("Fz", "Cz"), ("Cz", "Pz"), ("P7", "T7"), ("T7", "FT9"), ("FT9", "FT10"), ("FT10", "T8")]
 "The 22 distinct bipolar pairs of the CHB-MIT recordings (`FP1-F7` ... `FT10-T8`), in canonical case."
 
+BIPOLAR_CHAINS: dict[str, list[tuple[str, str]]] = {"double_banana": DOUBLE_BANANA, "seizure18": CHBMIT_BIPOLAR[:18],
+                                                     "chbmit": CHBMIT_BIPOLAR}
+"""Named bipolar chain sets (`PrepConfig(montage="bipolar", chains=name)`): the 16 double-banana chains, the 18 of the
+seizure detectors (CHB-MIT's double banana plus Fz-Cz, Cz-Pz, in CHB-MIT's order) and all 22 CHB-MIT pairs."""
+
 def bipolar(rec: Recording, pairs: Sequence[tuple[str, str]]) -> Recording:
     """Bipolar derivations `(len(pairs), n_times)` µV of a referential `rec`: channel "A-B" is A − B.
 
@@ -295,3 +301,24 @@ def bipolar_key(label: str) -> tuple[str, str] | None:
     s = re.sub(r"^EEG\s+", "", str(label).strip().rstrip("."), flags=re.I)
     a, c = (_electrode(part) for part in s.split("-")[:2])
     return (a, c) if a and c else None
+
+# %% ../../nbs/10_preprocess.channels.ipynb #c029
+def bipolar_chains(rec: Recording, chains: Sequence[tuple[str, str]], *, min_real: float = 0.6,
+                   mode: str = "interpolate") -> Recording:
+    """`rec` on the bipolar `chains` `(len(chains), n_times)` µV float32, named canonically ("Fp1-F7").
+
+    A recording that already has the chains (CHB-MIT; the first of duplicated labels) keeps them as recorded; a
+    referential one is harmonized to the electrodes the chains need (`harmonize`: missing ones filled by `mode`, at
+    least `min_real` of them real) and differenced (`bipolar`)."""
+    validate_type(rec, Recording, "rec")
+    want = [f"{canonical_name(a)}-{canonical_name(b)}" for a, b in chains]
+    keys = {}
+    for i, c in enumerate(rec.ch_names):
+        if (k := bipolar_key(c)): keys.setdefault(k, i)
+    if all(bipolar_key(w) in keys for w in want):
+        idx = [keys[bipolar_key(w)] for w in want]
+        return replace(rec, data=rec.data[idx].astype(np.float32), ch_names=want, ch_types=["eeg"] * len(want),
+                       ch_units=[rec.ch_units[i] for i in idx], labels=dict(rec.labels), provenance=dict(rec.provenance))
+    used = {canonical_name(e) for pair in chains for e in pair}
+    need = [e for e in STANDARD_1020 if e in used] + sorted(used - set(STANDARD_1020))
+    return bipolar(harmonize(rec, need, min_real=min_real, mode=mode), chains)

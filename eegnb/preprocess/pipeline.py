@@ -14,18 +14,18 @@ import pandas as pd
 
 import eegnb
 from ..core import DataError, Recording, check_option
-from .channels import STANDARD_1020, harmonize, rereference
+from .channels import BIPOLAR_CHAINS, STANDARD_1020, bipolar_chains, harmonize, rereference
 from .quality import channel_quality, window_quality
 from ..data.readers import EDFChunkReader
-from .signal import (apply_fir, design_bandpass, design_notch, detect_line_freq, rational_ratio, resample,
-                     robust_center_scale, robust_z)
+from .signal import (apply_fir, bandpass, design_bandpass, design_notch, detect_line_freq, notch,
+                     rational_ratio, resample, robust_center_scale, robust_z)
 from .windows import Windows, make_windows
 
 # %% auto #0
 __all__ = ['PrepConfig', 'antialias_filter', 'filter_resample', 'filter_and_resample', 'preprocess', 'iter_preprocess_edf']
 
 # %% ../../nbs/13a_preprocess.pipeline.ipynb #c004
-_HASH_OPTIONAL = {"fill": "interpolate", "min_real": 0.6}
+_HASH_OPTIONAL = {"fill": "interpolate", "min_real": 0.6, "chains": None, "filtering": "fused"}
 
 @dataclass(frozen=True)
 class PrepConfig:
@@ -33,12 +33,18 @@ class PrepConfig:
 
     `montage`: "1020" maps onto `target` (refusing recordings that cannot be), "native" keeps the EEG channels
     as they are, "auto" maps when possible and keeps native channels otherwise (bipolar CHB-MIT, single-channel
-    Bonn/DREAMS, 14-channel Emotiv); the index says which. `notch`: "auto" (50 or 60 Hz from the line-noise
+    Bonn/DREAMS, 14-channel Emotiv); the index says which. "bipolar": the chain set `chains` names in
+    `eegnb.preprocess.channels.BIPOLAR_CHAINS` ("seizure18", "double_banana", ...; `bipolar_chains`: recorded
+    chains kept, a referential recording harmonized to the electrodes the chains need and differenced). `notch`: "auto" (50 or 60 Hz from the line-noise
     power), a frequency, or None. `reference`: "average", "linked_ears", a channel name, or "none".
     `normalize`: "robust_z" (per recording, per channel), "window_z" (per window), "none". `quality`: compute
     the per-channel quality table (PREP-style, the costliest step) besides the per-window flags. `fill`: how missing
     target electrodes are filled when mapping onto `target`: "interpolate" (spherical splines) or "zeros" (0 µV, the
-    ablation baseline); `min_real`: the fraction of `target` that must be real electrodes to map at all."""
+    ablation baseline); `min_real`: the fraction of `target` that must be real electrodes to map at all.
+    `window_s` None: one window per record, the whole record (records then differ in `n_times`). `filtering`:
+    "fused" (polyphase resampling, then band-pass and notch as one FIR: `filter_resample`) or "separate"
+    (`signal.resample`, FFT where polyphase cannot take the ratio, then `signal.bandpass` and `signal.notch`: the
+    seizure detectors' recordings)."""
     montage: str = "auto"
     target: tuple[str, ...] = tuple(STANDARD_1020)
     reference: str = "none"
@@ -46,16 +52,23 @@ class PrepConfig:
     h_freq: float | None = 45.0
     notch: str | float | None = "auto"
     sfreq: float = 200.0
-    window_s: float = 10.0
+    window_s: float | None = 10.0
     stride_s: float | None = None
     align: str = "auto"
     normalize: str = "none"
     quality: bool = True
     fill: str = "interpolate"
     min_real: float = 0.6
+    chains: str | None = None
+    filtering: str = "fused"
 
     def __post_init__(self):
-        check_option("montage", self.montage, ["auto", "1020", "native"])
+        check_option("montage", self.montage, ["auto", "1020", "native", "bipolar"])
+        check_option("filtering", self.filtering, ["fused", "separate"])
+        if (self.montage == "bipolar") != (self.chains is not None):
+            raise ValueError(f"montage='bipolar' needs chains (one of {sorted(BIPOLAR_CHAINS)}) and chains needs "
+                             f"montage='bipolar'; got montage={self.montage!r}, chains={self.chains!r}.")
+        if self.chains is not None: check_option("chains", self.chains, sorted(BIPOLAR_CHAINS))
         check_option("normalize", self.normalize, ["robust_z", "window_z", "none"])
         check_option("fill", self.fill, ["interpolate", "zeros"])
         object.__setattr__(self, "target", tuple(self.target))
@@ -110,6 +123,8 @@ def _eeg_only(rec: Recording) -> Recording:
 
 def _montage(rec: Recording, config: PrepConfig) -> tuple[Recording, str]:
     if config.montage == "native": return _eeg_only(rec), "native"
+    if config.montage == "bipolar":
+        return bipolar_chains(rec, BIPOLAR_CHAINS[config.chains], min_real=config.min_real, mode=config.fill), "bipolar"
     try:
         return harmonize(rec, config.target, min_real=config.min_real, mode=config.fill), "1020"
     except DataError:
@@ -121,7 +136,8 @@ def _montage(rec: Recording, config: PrepConfig) -> tuple[Recording, str]:
 def filter_and_resample(rec: Recording, config: PrepConfig) -> Recording:
     """`rec` at `config.sfreq`, band-passed and notched (`filter_resample`); a rate ratio polyphase cannot take
     exactly (Bonn's 173.61 Hz) is resampled by MNE's FFT method first. The notch frequency is detected from the
-    line-noise power when `config.notch` is "auto" (none is applied when no line peak stands out)."""
+    line-noise power when `config.notch` is "auto" (none is applied when no line peak stands out).
+    `config.filtering="separate"`: resampled first (`signal.resample`), then `signal.bandpass` and `signal.notch`."""
     ratios = None
     if config.notch == "auto": notch_freq, ratios = detect_line_freq(rec)
     else: notch_freq = config.notch
@@ -129,6 +145,12 @@ def filter_and_resample(rec: Recording, config: PrepConfig) -> Recording:
     r = rational_ratio(rec.sfreq, config.sfreq)
     step = {"l_freq": config.l_freq, "h_freq": config.h_freq, "notch": notch_freq, "sfreq_from": rec.sfreq,
             **({"line_noise_ratios": ratios} if ratios else {})}
+    if config.filtering == "separate":
+        try: out = resample(rec, config.sfreq)
+        except DataError: out = resample(rec, config.sfreq, method="fft")        # e.g. Bonn's 173.61 Hz
+        out = bandpass(out, config.l_freq, config.h_freq)
+        if notch_freq is not None: out = notch(out, notch_freq)
+        return replace(out, labels=dict(out.labels), aux=None)
     if max(r.numerator, r.denominator) > 1000:
         rec = resample(rec, config.sfreq, method="fft")
         step["resample"] = "fft (mne.filter.resample)"
@@ -172,8 +194,9 @@ def iter_preprocess_edf(path, config: PrepConfig = PrepConfig(montage="native", 
     notch (`config.notch` a frequency or None; "auto" needs the whole recording, use `preprocess`),
     polyphase resampling to `config.sfreq`, window quality flags, optional per-window z-scoring."""
     if config.montage != "native" or config.align not in ("auto", "fixed") or config.normalize == "robust_z" \
+            or config.window_s is None or config.filtering != "fused" \
             or (config.stride_s not in (None, config.window_s)) or config.notch == "auto" or config.reference != "none":
-        raise ValueError("iter_preprocess_edf supports montage='native', fixed windows with stride = window, "
+        raise ValueError("iter_preprocess_edf supports montage='native', fixed windows (window_s) with stride = window, "
                          "a fixed notch frequency, no re-referencing and no per-recording normalization; use preprocess().")
     src = EDFChunkReader(path, include=include)
     ratio = rational_ratio(src.sfreq, config.sfreq)

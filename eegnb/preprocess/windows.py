@@ -66,13 +66,14 @@ def _fixed_starts(rec: Recording, window_s: float, stride_s: float) -> np.ndarra
     if n < 1 or step < 1: raise ValueError(f"window_s and stride_s must be at least one sample, got {window_s}, {stride_s}.")
     return np.arange(0, rec.n_times - n + 1, step)
 
-def make_windows(rec: Recording, *, window_s: float = 10.0, stride_s: float | None = None, align: str = "auto",
+def make_windows(rec: Recording, *, window_s: float | None = 10.0, stride_s: float | None = None, align: str = "auto",
                  events: tuple[str, ...] | None = None, stage_epoch_s: float | None = None) -> Windows:
     """Cut `rec` into windows.
 
     `align`:
     - "fixed": windows of `window_s` every `stride_s` (default: no overlap) from the first sample; `label` is
-      the recording-level label (e.g. EEGMAT condition, Guinea-Bissau group).
+      the recording-level label (e.g. EEGMAT condition, Guinea-Bissau group). `window_s` None: one window, the
+      whole recording (the seizure detectors' recordings).
     - "stages": one window per scored epoch of the stage annotations (`Sleep stage ...`), each stage run split
       into scoring epochs of `stage_epoch_s` (default: the loader's `provenance["stage_epoch_s"]`, else 30 s;
       Sleep-EDF 30 s, DREAMS 5 s); `label` is the stage.
@@ -92,7 +93,11 @@ def make_windows(rec: Recording, *, window_s: float = 10.0, stride_s: float | No
                 filled_channels=list(rec.provenance.get("filled_channels", [])), align=align, dropped=0,
                 provenance=rec.provenance)
     extra = {}
-    if align == "fixed":
+    if window_s is None and align in ("fixed", "events"):
+        if align == "events": raise ValueError("align='events' needs window_s (s); None means whole-record windows.")
+        starts, n = np.zeros(1 if rec.n_times else 0, int), rec.n_times
+        label = [_recording_label(rec)] * len(starts)
+    elif align == "fixed":
         starts = _fixed_starts(rec, window_s, stride_s or window_s)
         n = int(round(window_s * rec.sfreq))
         label = [_recording_label(rec)] * len(starts)

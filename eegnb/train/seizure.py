@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,23 +21,24 @@ from pydantic import field_validator, model_validator
 from torch.utils.data import DataLoader, Dataset
 
 from ..config import ConfigModel, load_config, register_schema
-from ..core import DataError, Recording
-from ..data import load_all
+from ..core import DataError
+from ..data import records
 from ..evaluate import feature_classifier
 from ..eval.seizure import SCORING_METHODS, PostProcessing, bootstrap_event_rates, event_rates, operating_points, score_events
 from ..features.spectral import BANDS, band_power
 from ..features.temporal import time_features
 from ..models import create_model
-from ..preprocess.channels import CHBMIT_BIPOLAR, STANDARD_1020, bipolar, bipolar_key, canonical_name, harmonize
-from ..preprocess.signal import bandpass, resample
+from ..preprocess.channels import BIPOLAR_CHAINS
+from ..preprocess.pipeline import PrepConfig
+from ..store import open_store, prepare, store_key
 from ..splits import DealtGroupFolds
 from .phases import OptimConfig, PhaseModule
 from .result import SCORE_COLUMNS, ExperimentResult
 from .trainer import CPU_TRAINER, TrainerConfig, make_trainer
 
 # %% auto #0
-__all__ = ['SEIZURE_SFREQ', 'SEIZURE_CHAINS', 'SEIZURE_FREE_SITES', 'SEIZURE_THRESHOLDS', 'to_chains', 'dense_labels',
-           'label_events', 'SeizureRecording', 'load_seizure_recordings', 'window_starts', 'stitch',
+__all__ = ['SEIZURE_SFREQ', 'SEIZURE_CHAINS', 'SEIZURE_FREE_SITES', 'SEIZURE_STORES', 'SEIZURE_THRESHOLDS', 'seizure_prep_config',
+           'dense_labels', 'label_events', 'SeizureRecording', 'load_seizure_recordings', 'window_starts', 'stitch',
            'predict_recording', 'WindowCrops', 'SeizureTask', 'model_probabilities', 'line_length_band_power',
            'sliding_windows', 'TrainedDetector', 'fit_detector', 'GroupedResult', 'evaluate_grouped', 'DetectorSpec',
            'SeizureCV', 'SeizureScoring', 'SeizureConfig', 'load_seizure_config', 'operating_point_scores',
@@ -47,48 +48,31 @@ __all__ = ['SEIZURE_SFREQ', 'SEIZURE_CHAINS', 'SEIZURE_FREE_SITES', 'SEIZURE_THR
 SEIZURE_SFREQ = 256.0
 "Sampling rate (Hz) of every recording the seizure detectors read."
 
-SEIZURE_CHAINS: list[tuple[str, str]] = list(CHBMIT_BIPOLAR[:18])
+SEIZURE_CHAINS: list[tuple[str, str]] = BIPOLAR_CHAINS["seizure18"]
 "The 18 bipolar chains the multichannel detectors read: the 16 double-banana chains of CHB-MIT plus Fz-Cz, Cz-Pz."
 
 SEIZURE_FREE_SITES: dict[str, dict] = {"eegmat": {}, "guinea_bissau": {"group": "Control"}, "eegmmi": {},
                                        "dreams_spindles": {}}
 "Seizure-free datasets for cross-site false alarms, with the `Recording.labels` a record must have (GB: controls)."
 
-def to_chains(rec: Recording, chains: Sequence[tuple[str, str]] | None = SEIZURE_CHAINS, *,
-              sfreq: float = SEIZURE_SFREQ, band: tuple[float, float] | None = (1.0, 40.0),
-              min_real: float = 0.5) -> Recording:
-    """`rec` on the bipolar `chains` `(len(chains), n_times)` µV at `sfreq` Hz, band-passed to `band` Hz.
+SEIZURE_STORES = Path("~/.cache/eegnb/stores")
+"Default parent folder of the window stores the seizure recordings are read from (one `seizure-<config hash>` each)."
 
-    A recording that already has the chains (CHB-MIT, first occurrence of a duplicate) keeps them; a referential one
-    is harmonized to the 10-20 electrodes the chains need (missing ones filled by spherical splines, at least
-    `min_real` of them real) and differenced. `chains=None`: a single-channel recording as it is (`DataError` if
-    it has more than one EEG channel)."""
-    if chains is None:
-        eeg = [i for i, t in enumerate(rec.ch_types) if t == "eeg"]
-        if len(eeg) != 1:
-            raise DataError(rec.source, f"chains=None needs a single-channel recording, it has {len(eeg)} EEG "
-                            f"channels ({[rec.ch_names[i] for i in eeg][:5]}...).", "Pass chains to convert it.")
-        out = replace(rec, data=rec.data[eeg].astype(np.float32), ch_names=[rec.ch_names[eeg[0]]], ch_types=["eeg"],
-                      ch_units=[rec.ch_units[eeg[0]]], labels=dict(rec.labels), provenance=dict(rec.provenance))
-    else:
-        want = [f"{canonical_name(a)}-{canonical_name(b)}" for a, b in chains]
-        keys = {}
-        for i, c in enumerate(rec.ch_names):
-            if (k := bipolar_key(c)): keys.setdefault(k, i)
-        if all(bipolar_key(w) in keys for w in want):
-            idx = [keys[bipolar_key(w)] for w in want]
-            out = replace(rec, data=rec.data[idx].astype(np.float32), ch_names=want, ch_types=["eeg"] * len(want),
-                          ch_units=[rec.ch_units[i] for i in idx], labels=dict(rec.labels),
-                          provenance=dict(rec.provenance))
-        else:
-            used = {canonical_name(e) for pair in chains for e in pair}
-            need = [e for e in STANDARD_1020 if e in used] + sorted(used - set(STANDARD_1020))
-            out = bipolar(harmonize(rec, need, min_real=min_real), chains)
-    if out.sfreq != sfreq:
-        try: out = resample(out, sfreq)
-        except DataError: out = resample(out, sfreq, method="fft")       # e.g. Bonn's 173.61 Hz
-    if band is not None: out = bandpass(out, band[0], band[1])
-    return out
+def seizure_prep_config(chains: str | Sequence[tuple[str, str]] | None = "seizure18", *, sfreq: float = SEIZURE_SFREQ,
+                        band: tuple[float, float] | None = (1.0, 40.0), min_real: float = 0.5) -> PrepConfig:
+    """The `PrepConfig` of the seizure detectors' recordings: the bipolar chain set `chains` (a name of
+    `BIPOLAR_CHAINS` or its pairs; None: the single EEG channel as recorded), resampled to `sfreq` Hz, then
+    band-passed to `band` Hz (`filtering="separate"`), no notch, no re-referencing, one whole-record window each."""
+    if chains is not None and not isinstance(chains, str):
+        pairs = [tuple(p) for p in chains]
+        chains = next((n for n, c in BIPOLAR_CHAINS.items() if [tuple(p) for p in c] == pairs), None)
+        if chains is None:
+            raise ValueError(f"chains {pairs[:3]}... are not a named chain set; add them to BIPOLAR_CHAINS "
+                             f"({sorted(BIPOLAR_CHAINS)}) or pass one of those names.")
+    l_freq, h_freq = band if band is not None else (None, None)
+    return PrepConfig(montage="native" if chains is None else "bipolar", chains=chains, reference="none",
+                      l_freq=l_freq, h_freq=h_freq, notch=None, sfreq=float(sfreq), window_s=None, align="fixed",
+                      normalize="none", quality=False, min_real=min_real, filtering="separate")
 
 # %% ../../nbs/66_train.seizure.ipynb #c008
 def dense_labels(n_times: int, sfreq: float, events: np.ndarray | Sequence = ()) -> np.ndarray:
@@ -126,41 +110,59 @@ class SeizureRecording:
     def events(self) -> np.ndarray: return label_events(self.y, self.sfreq)
 
 # %% ../../nbs/66_train.seizure.ipynb #c011
-def _dense_from_labels(dataset: str, rec: Recording, n_times: int) -> np.ndarray | None:
-    "Per-sample labels of a whole-record label, or None when the record is not used."
-    if dataset == "chbmit_clips": return np.full(n_times, rec.labels["label"] == "ictal", np.uint8)
-    if dataset == "bonn": return np.full(n_times, rec.labels["label"] == "ictal", np.uint8)
+def _dense_from_labels(dataset: str, labels: dict, n_times: int) -> np.ndarray | None:
+    "Per-sample labels of a record's whole-record `labels`, or None when the record is not used."
+    if dataset in ("chbmit_clips", "bonn"): return np.full(n_times, labels["label"] == "ictal", np.uint8)
     if dataset in SEIZURE_FREE_SITES:
         want = SEIZURE_FREE_SITES[dataset]
-        if any(rec.labels.get(k) != v for k, v in want.items()): return None
+        if any(labels.get(k) != v for k, v in want.items()): return None
         return np.zeros(n_times, np.uint8)
     raise ValueError(f"no seizure labels for dataset {dataset!r}: use chbmit_clips, bonn or one of "
                      f"{sorted(SEIZURE_FREE_SITES)}.")
 
-def load_seizure_recordings(dataset: str, *, data_dir: str | Path | None = None,
-                            chains: Sequence[tuple[str, str]] | None = SEIZURE_CHAINS, sfreq: float = SEIZURE_SFREQ,
+def load_seizure_recordings(dataset: str, *, data_dir: str | Path | None = None, store: str | Path | None = None,
+                            chains: str | Sequence[tuple[str, str]] | None = "seizure18", sfreq: float = SEIZURE_SFREQ,
                             band: tuple[float, float] | None = (1.0, 40.0), min_real: float = 0.5,
-                            max_per_subject_label: int | None = None) -> list[SeizureRecording]:
+                            max_per_subject_label: int | None = None, limit: int | None = None,
+                            progress: bool = False) -> list[SeizureRecording]:
     """Every usable record of `dataset` as a `SeizureRecording` on `chains` at `sfreq` Hz with per-sample labels:
     `chbmit_clips` (ictal clips all 1, pre-ictal all 0; subject = patient), `bonn` (set S/E all 1; no subject ids,
     subject = segment) or a seizure-free site of `SEIZURE_FREE_SITES` (all 0; Guinea-Bissau controls only).
-    `max_per_subject_label`: keep at most that many records per (subject, label), for quick tests."""
+
+    The recordings come from the window store at `store` (default `SEIZURE_STORES/seizure-<config hash>`), prepared
+    with `seizure_prep_config(chains, sfreq=, band=, min_real=)` (one whole-record window per record; records
+    already there are read, not recomputed). `DataError` when a record was rejected. `max_per_subject_label`: keep at
+    most that many records per (subject, label); `limit`: the first `limit` records only; both for quick tests."""
+    config = seizure_prep_config(chains, sfreq=sfreq, band=band, min_real=min_real)
+    root = Path(store).expanduser() if store else SEIZURE_STORES.expanduser() / f"seizure-{config.hash()}"
+    report = prepare([dataset], root, config=config, data_dir=data_dir, limit=limit, progress=progress)
+    bad = report.table[report.table.status.isin(["rejected", "failed"])]
+    if len(bad):
+        raise DataError(root, f"{len(bad)} {dataset} records could not be prepared, e.g. {bad.record.iloc[0]}: "
+                        f"{bad.reason.iloc[0]}", "See the store's rejected/ folder; fix the data or choose other chains.")
+    ws = open_store(root)
+    rows = {k: j for j, k in enumerate(ws.index.key)}
+    recs = records(dataset, data_dir=data_dir)
+    recs = recs[recs.present].head(limit) if limit is not None else recs[recs.present]
+    shards = ws.shards.set_index("key")
     out, seen = [], {}
-    for rec in load_all(dataset, data_dir=data_dir):
-        y = _dense_from_labels(dataset, rec, rec.n_times)
+    for record in recs.record.astype(str):
+        key = store_key(dataset, record)
+        meta = ws.record_meta(key)
+        y = _dense_from_labels(dataset, meta.get("labels") or {}, int(shards.at[key, "n_times"]))
         if y is None: continue
-        record = str(rec.provenance.get("record", len(out)))
-        subject = str(rec.subject if dataset != "bonn" else record)           # Bonn: no subject ids
-        key = (subject, int(y.max()))
-        if max_per_subject_label is not None and seen.get(key, 0) >= max_per_subject_label: continue
-        seen[key] = seen.get(key, 0) + 1
-        r = to_chains(rec, chains, sfreq=sfreq, band=band, min_real=min_real)
-        yy = np.full(r.n_times, y.max(), np.uint8)           # whole-record labels: constant after resampling
-        prov = r.provenance
-        out.append(SeizureRecording(np.ascontiguousarray(r.data, dtype=np.float32), yy, r.sfreq,
-                                    subject, record, dataset,
-                                    {"filled_channels": prov.get("filled_channels", []), **{k: v for k, v in
-                                     rec.labels.items() if isinstance(v, (str, int, float, bool))}}))
+        subject = str(meta.get("subject") if dataset != "bonn" else record)        # Bonn: no subject ids
+        k = (subject, int(y.max()))
+        if max_per_subject_label is not None and seen.get(k, 0) >= max_per_subject_label: continue
+        seen[k] = seen.get(k, 0) + 1
+        x = ws.read([rows[key]])[0]
+        if chains is None and x.shape[0] != 1:
+            raise DataError(root / key, f"chains=None needs a single-channel recording, it has {x.shape[0]} EEG "
+                            "channels.", "Pass chains to convert it.")
+        labels = {k: v for k, v in (meta.get("labels") or {}).items() if isinstance(v, (str, int, float, bool))}
+        out.append(SeizureRecording(np.ascontiguousarray(x, dtype=np.float32), y, float(shards.at[key, "sfreq"]),
+                                    subject, str(meta.get("record")), dataset,
+                                    {"filled_channels": list(meta.get("filled_channels") or []), **labels}))
     if not out: raise DataError(Path(str(data_dir or "")) / dataset, f"no usable {dataset} records found.")
     return out
 
@@ -479,6 +481,7 @@ class SeizureConfig(ConfigModel):
     max_per_subject_label: int | None = None
     max_cross_site_records: int | None = None
     seed: int = 0
+    store: str | None = None            # window-store folder of the recordings (None: under SEIZURE_STORES)
 
     @field_validator("trainer", mode="before")
     @classmethod
@@ -533,7 +536,8 @@ def run_seizure_config(config: dict | str | Path | SeizureConfig, out_dir: str |
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     data_dir = cfg["data_dir"] or os.environ.get("EEGNB_SHARED_DATA")
     chains = SEIZURE_CHAINS if cfg["montage"] == "chains18" else None
-    load = dict(data_dir=data_dir, chains=chains, sfreq=cfg["sfreq"], band=tuple(cfg["band"]), min_real=cfg["min_real"])
+    load = dict(data_dir=data_dir, chains=chains, sfreq=cfg["sfreq"], band=tuple(cfg["band"]), min_real=cfg["min_real"],
+                store=cfg["store"])
     say = progress or (lambda m: None)
     recs = load_seizure_recordings(cfg["dataset"], max_per_subject_label=cfg["max_per_subject_label"], **load)
     xsite = {s: load_seizure_recordings(s, **load)[:cfg["max_cross_site_records"]] for s in cfg["cross_sites"]}
