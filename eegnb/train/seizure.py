@@ -34,7 +34,7 @@ from ..store import open_store, prepare, store_key
 from ..splits import DealtGroupFolds
 from .phases import OptimConfig, PhaseModule
 from .result import SCORE_COLUMNS, ExperimentResult
-from .trainer import CPU_TRAINER, TrainerConfig, make_trainer
+from .trainer import CPU_TRAINER, TrainerConfig, make_trainer, trainer_field
 
 # %% auto #0
 __all__ = ['SEIZURE_SFREQ', 'SEIZURE_CHAINS', 'SEIZURE_FREE_SITES', 'SEIZURE_STORES', 'SEIZURE_THRESHOLDS', 'seizure_prep_config',
@@ -477,17 +477,11 @@ class SeizureConfig(ConfigModel):
     cross_sites: list[str] = ["eegmat", "guinea_bissau", "eegmmi"]
     scoring: SeizureScoring = SeizureScoring()
     models: dict[str, DetectorSpec]
-    trainer: TrainerConfig = CPU_TRAINER
+    trainer: trainer_field(CPU_TRAINER) = CPU_TRAINER          # left-out settings: CPU_TRAINER's (CPU, float32)
     max_per_subject_label: int | None = None
     max_cross_site_records: int | None = None
     seed: int = 0
     store: str | None = None            # window-store folder of the recordings (None: under SEIZURE_STORES)
-
-    @field_validator("trainer", mode="before")
-    @classmethod
-    def _trainer_defaults(cls, v: Any) -> Any:
-        "Settings the config leaves out are the seizure defaults (`CPU_TRAINER`: CPU, float32), not the experiment ones."
-        return {**CPU_TRAINER.model_dump(), **v} if isinstance(v, dict) else v
 
     @field_validator("models")
     @classmethod
