@@ -47,3 +47,11 @@ def edf_signal_field(path: Path, field_offset: int, width: int, index: int, valu
     label 0/16, transducer 16/80, unit 96/8, ..., samples per record 216/8)."""
     ns = int(path.read_bytes()[252:256])
     patch_bytes(path, 256 + field_offset * ns + index * width, value.ljust(width).encode("ascii"))
+
+
+def assert_same_arrays(new: dict, reference: dict) -> None:
+    "Every array of `new` has the shape and exactly the values (bitwise) of the same-named array of `reference`."
+    import numpy as np
+    for k, v in new.items():
+        assert v.shape == reference[k].shape, f"{k}: shape {v.shape} != {reference[k].shape}"
+        assert np.array_equal(v, reference[k]), f"{k}: max |diff| {np.abs(v - reference[k]).max():.3g}"

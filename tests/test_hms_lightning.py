@@ -16,15 +16,13 @@ from eegnb.hms.train import PLAIN_TRAINER, cross_fit, train_two_stage
 
 DATA = Path(__file__).parent / "data"
 sys.path.insert(0, str(DATA))
+from conftest import assert_same_arrays  # noqa: E402
 import record_hms_reference as ref  # noqa: E402
 
 REFERENCE = dict(np.load(DATA / "hms_reference.npz"))
 
 
-def _same(new: dict[str, np.ndarray]) -> None:
-    for k, v in new.items():
-        assert v.shape == REFERENCE[k].shape, k
-        assert np.array_equal(v, REFERENCE[k]), f"{k}: max |diff| {np.abs(v - REFERENCE[k]).max():.3g}"
+def _same(new: dict[str, np.ndarray]) -> None: assert_same_arrays(new, REFERENCE)
 
 
 @pytest.mark.parametrize("kind,aug", ref.CASES)

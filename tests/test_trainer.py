@@ -15,15 +15,13 @@ from eegnb.train.trainer import CPU_TRAINER, TrainerConfig, make_trainer
 
 DATA = Path(__file__).parent / "data"
 sys.path.insert(0, str(DATA))
+from conftest import assert_same_arrays  # noqa: E402
 import record_trainer_reference as ref  # noqa: E402
 
 REFERENCE = dict(np.load(DATA / "trainer_reference.npz"))
 
 
-def _same(new: dict[str, np.ndarray]) -> None:
-    for k, v in new.items():
-        assert v.shape == REFERENCE[k].shape, k
-        assert np.array_equal(v, REFERENCE[k]), f"{k}: max |diff| {np.abs(v - REFERENCE[k]).max():.3g}"
+def _same(new: dict[str, np.ndarray]) -> None: assert_same_arrays(new, REFERENCE)
 
 
 def test_fit_detector_bitwise():
