@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -24,7 +25,7 @@ __all__ = ['repo_root', 'demo_dir', 'manifests_dir', 'data_dir', 'Manifest', 'lo
 # %% ../../nbs/01_data.manifest.ipynb #c005
 def repo_root() -> Path:
     "The eegnb source tree (the folder holding `eegnb/`, `data_manifests/` and `demo_data/`)."
-    return Path(__file__).resolve().parents[2]
+    return Path(importlib.util.find_spec("eegnb").origin).resolve().parents[1]   # works in notebooks too (no __file__)
 
 def demo_dir() -> Path:
     "The small real demo data shipped in the repository (a data directory: `demo_data/eegmat/...`)."
