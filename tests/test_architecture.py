@@ -241,3 +241,36 @@ def test_every_module_imports_in_any_order(order):
     assert r.returncode == 0, r.stderr[-3000:]
     failed = json.loads(r.stdout.strip().splitlines()[-1])
     assert not failed, f"{len(failed)} modules fail to import ({order}):\n  " + "\n  ".join(failed)
+
+
+def _notebook(mod: str) -> str:
+    "The notebook a module is exported from (its `File to edit:` header), as its file stem."
+    head = FILES[mod].read_text().split("\n", 4)[:4]
+    for line in head:
+        if "File to edit:" in line: return Path(line.split("File to edit:")[1].strip().rstrip(".")).stem
+    return ""
+
+
+def test_notebook_order_is_import_order(parsed):
+    """`ls nbs/` reads as the architecture: a module imports only modules whose notebooks sort before its own.
+    A package `__init__` (a re-export facade) counts as the last notebook of what it imports."""
+    nb = {m: _notebook(m) for m in MODULES}
+    is_pkg = {m: FILES[m].name == "__init__.py" for m in MODULES}
+    key: dict[str, str] = {}
+    def rank(m: str, seen=()) -> str:
+        if m in key: return key[m]
+        k = nb[m]
+        if is_pkg[m]:
+            for t, _, local in parsed[m].imports:
+                if not local and t in MODULES and t != m and t.startswith(m + ".") and t not in seen:
+                    k = max(k, rank(t, seen + (m,)))
+        key[m] = k
+        return k
+    bad = []
+    for m, v in parsed.items():
+        if is_pkg[m] or not nb[m]: continue
+        for t, line, local in v.imports:
+            if local or t not in MODULES or t == m: continue
+            if rank(t) >= nb[m] and not m.startswith(t + "."):
+                bad.append(f"{_rel(m)}:{line} ({nb[m]}) imports {t} ({rank(t)})")
+    assert not bad, "imports of notebooks numbered later:\n  " + "\n  ".join(sorted(set(bad)))

@@ -89,12 +89,12 @@ def test_one_bandpass():
 
 # hand-built classifiers allowed outside eegnb/evaluate.py: (file, count) -> reason
 CLASSIFIER_ALLOWED = {
-    "nbs/30_interpret.ipynb": (2, "toy LightGBM models with known answers for the explainer, not a baseline"),
-    "nbs/62_train.phases.ipynb": (1, "linear probe on learned embeddings, not a feature classifier"),
+    "nbs/45_interpret.ipynb": (2, "toy LightGBM models with known answers for the explainer, not a baseline"),
+    "nbs/75_train.phases.ipynb": (1, "linear probe on learned embeddings, not a feature classifier"),
     "eegnb/train/phases.py": (1, "linear probe on learned embeddings, not a feature classifier"),
-    "nbs/64_train.run.ipynb": (1, "linear probe on learned embeddings, not a feature classifier"),
+    "nbs/77_train.run.ipynb": (1, "linear probe on learned embeddings, not a feature classifier"),
     "eegnb/train/run.py": (1, "linear probe on learned embeddings, not a feature classifier"),
-    "nbs/76_eval.crosssite.ipynb": (1, "example of passing a custom sklearn model instead of a standard name"),
+    "nbs/44_eval.crosssite.ipynb": (1, "example of passing a custom sklearn model instead of a standard name"),
 }
 CLASSIFIER_RE = re.compile(r"\b(?:LGBMClassifier|LogisticRegression)\(")
 
