@@ -5,8 +5,9 @@
 # %% ../../nbs/66_tasks.base.ipynb #c002
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -43,7 +44,6 @@ def task_from_config(entry: Any, where: str | tuple = "tasks") -> Task:
     if not isinstance(entry, dict): raise ConfigError(f"{at}: a task must be a mapping, got {type(entry).__name__}.")
     kind = entry.get("kind", "classification")
     if kind not in TASKS:
-        import difflib
         near = difflib.get_close_matches(str(kind), list(TASKS), n=1)
         raise ConfigError(f"{at}.kind: unknown task kind {kind!r}" + (f"; did you mean {near[0]!r}?" if near else "")
                           + f" Registered: {', '.join(sorted(TASKS))} (a task module registers its kind when imported).")
@@ -52,12 +52,12 @@ def task_from_config(entry: Any, where: str | tuple = "tasks") -> Task:
 # %% ../../nbs/66_tasks.base.ipynb #c008
 class Task(ConfigModel):
     """A supervised task on the windows of `dataset` (see the table above). `level`: the unit whose label is scored
-    besides windows ("record" or "subject"), by averaging window probabilities; `n_splits` folds grouped by
-    `groups`, each with a validation part of `val` of the training groups (it picks the epoch)."""
+    besides windows ("record" or "subject"), by averaging window probabilities, or "window" (windows only); `n_splits`
+    folds grouped by `groups`, each with a validation part of `val` of the training groups (it picks the epoch)."""
     kind: str
     name: str
     dataset: str
-    level: Literal["record", "subject"] = "record"
+    level: Literal["window", "record", "subject"] = "record"
     n_splits: int = 5
     val: float = 0.2
 
@@ -86,6 +86,7 @@ class Task(ConfigModel):
         """Window-level and `level` scores of out-of-fold predictions (`oof`: one row per test window with `y`,
         `pred`, `proba_<class>`, `subject_id`, `record`), each with a bootstrap interval resampling subjects."""
         parts = [score(oof.assign(group=oof.subject_id), n_boot=n_boot, seed=seed, level="window").summary()]
+        if self.level == "window": return parts[0]
         by = "record" if self.level == "record" else "subject_id"
         agg = aggregate(oof.assign(group=oof[by]), by="group")
         agg["group"] = oof.groupby(by).subject_id.first().loc[agg.group].to_numpy()     # bootstrap over subjects

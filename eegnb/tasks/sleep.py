@@ -53,8 +53,9 @@ def stage_f1(oof: pd.DataFrame, stages: Sequence[str], *, n_boot: int = 1000, se
 class SleepStaging(Task):
     """AASM sleep staging of stage-aligned windows of `dataset` (see above): targets from the index column `label`
     through `to_aasm`, class-weighted cross-entropy with `label_smoothing`, and window-level scores with the F1 of
-    each stage. `level` is fixed to windows' own scoring (a night holds every stage)."""
+    each stage. Only windows are scored (`level: window`): a night holds every stage."""
     kind: Literal["sleep_staging"] = "sleep_staging"
+    level: Literal["window"] = "window"
     label: str = "label"
     label_smoothing: float = 0.1
 
