@@ -8,6 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from eegnb.report import publish_paths
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 
@@ -40,8 +42,8 @@ def write_result(name: str, figures: dict, summary: str) -> Path:
     "Write benchmarks/results/<name>.json (figures, commit, machine, time) and print the summary line last."
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{name}.json"
-    out.write_text(json.dumps({"benchmark": name, "figures": figures, "commit": commit(), "machine": machine(),
-                               "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "summary": summary},
-                              indent=1, default=float))
+    out.write_text(publish_paths(json.dumps({"benchmark": name, "figures": figures, "commit": commit(),
+                                             "machine": machine(), "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                             "summary": summary}, indent=1, default=float)))   # no machine-local folders
     print(summary)
     return out

@@ -25,9 +25,10 @@ from .core import git_commit
 # %% auto #0
 __all__ = ['PLOTLYJS_ENV', 'PROFILES', 'LIBRARIES', 'BLINK_RESOURCE_ANNOTATION', 'show', 'plotly_asset_name',
            'write_plotly_asset', 'remote_assets', 'strip_remote_scripts', 'add_head_script', 'ci_table', 'reports_dir',
-           'templates_dir', 'params_dir', 'list_reports', 'shared_data_dir', 'report_parameters', 'template_parameters',
-           'library_versions', 'manifest_checksums', 'machine_info', 'ReportRun', 'share_head_styles',
-           'notebook_to_html', 'run_report', 'index_html', 'run_reports', 'chromium_path', 'check_offline_html']
+           'templates_dir', 'params_dir', 'list_reports', 'shared_data_dir', 'path_placeholders', 'publish_paths',
+           'report_parameters', 'template_parameters', 'library_versions', 'manifest_checksums', 'machine_info',
+           'ReportRun', 'share_head_styles', 'notebook_to_html', 'run_report', 'index_html', 'run_reports',
+           'chromium_path', 'check_offline_html']
 
 # %% ../nbs/98_report.ipynb #c005
 PLOTLYJS_ENV = "EEGNB_PLOTLYJS"
@@ -114,6 +115,20 @@ def shared_data_dir() -> Path | None:
     p = repo_root().parent / "shared" / "data"
     return p.resolve() if p.is_dir() else None
 
+def path_placeholders() -> dict[str, Path | None]:
+    "The placeholders a profile's parameters may use, and the folders they stand for on this machine."
+    return {"{demo}": demo_dir(), "{data}": shared_data_dir(), "{repo}": repo_root()}
+
+def publish_paths(text: str, places: dict[str, Path | None] | None = None) -> str:
+    """`text` (a page, an index, a results file) with every absolute path of `places` (default
+    `path_placeholders()`) written back as its placeholder (`{data}`, `{demo}`, `{repo}`), also inside JSON strings
+    (`\\/` and `\\u002f` escapes): a published page names no machine-local folder. Longest paths first."""
+    places = path_placeholders() if places is None else places
+    for key, path in sorted(((k, str(v)) for k, v in places.items() if v), key=lambda kv: -len(kv[1])):
+        for form in (path, path.replace("/", "\\/"), path.replace("/", "\\u002f")):
+            text = text.replace(form, key)
+    return text
+
 def _expand(value, subs: dict):
     if isinstance(value, str):
         for k, v in subs.items():
@@ -135,7 +150,7 @@ def report_parameters(name: str, profile: str = "demo", overrides: dict | None =
                                 f"reports there: {list_reports(profile)}")
     raw = yaml.safe_load(p.read_text()) or {}
     if not isinstance(raw, dict): raise ValueError(f"{p}: expected a mapping of parameter names to values.")
-    params = _expand(raw, {"{demo}": demo_dir(), "{data}": shared_data_dir(), "{repo}": repo_root()})
+    params = _expand(raw, path_placeholders())
     return {**params, "profile": profile, **(overrides or {})}
 
 def template_parameters(path: str | Path) -> dict:
@@ -245,6 +260,7 @@ def notebook_to_html(executed: str | Path, out_html: str | Path, *, asset: str |
     if asset:
         page = add_head_script(page, asset)
         page = share_head_styles(page, out_html.parent / "assets")
+    page = publish_paths(page)                  # no machine-local folder in a published page
     remote = remote_assets(page)
     if remote:
         raise RuntimeError(f"{Path(executed).name}: the rendered page loads {remote[:3]} from the network; it must work offline.")
@@ -349,8 +365,9 @@ def run_reports(names: list[str] | None = None, profile: str = "demo", *, out_di
             "data_dirs": sorted({d for r in listed for d in r.parameters.get("data_dirs", [])}),
             "machine": machine_info(), "libraries": library_versions(), "manifests": manifest_checksums(),
             "plotlyjs": plotly_asset_name()}
-    (out_dir / "index.html").write_text(index_html(listed, meta), encoding="utf-8")
-    (out_dir / "index.json").write_text(json.dumps({**meta, "reports": [asdict(r) for r in listed]}, indent=1, default=str))
+    (out_dir / "index.html").write_text(publish_paths(index_html(listed, meta)), encoding="utf-8")
+    (out_dir / "index.json").write_text(publish_paths(json.dumps({**meta, "reports": [asdict(r) for r in listed]},
+                                                                 indent=1, default=str)))
     return runs
 
 def _earlier_runs(out_dir: Path, profile: str) -> list[ReportRun]:

@@ -3,6 +3,7 @@ that a real browser opens with the network off, and a failing template reported,
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,16 @@ def test_failing_template_is_reported(tmp_path, monkeypatch):
     (pdir / "good.yaml").write_text("y: 2\n")
     with pytest.raises(ValueError, match=r"parameters \['y'\] are not in the template"):
         rp.run_report("good", "demo", out_dir=tmp_path / "html")
+
+
+def test_published_pages_name_no_machine_local_folder():
+    "Committed report pages and benchmark results write folders as `{data}`, `{demo}`, `{repo}`, never a home or work path."
+    import re
+    root = Path(__file__).resolve().parents[1]
+    local = re.compile(r"(?<![\w.{])/(?:home|root|work|tmp|Users|mnt|scratch)/[\w.-]+")
+    files = sorted((root / "reports/html/full").glob("*.html")) + sorted((root / "reports/html/full").glob("*.json")) \
+        + sorted((root / "benchmarks/results").glob("*.json"))
+    assert files
+    bad = {f.relative_to(root).as_posix(): sorted(set(local.findall(f.read_text().replace("\\u002f", "/").replace("\\/", "/"))))[:3]
+           for f in files}
+    assert not {k: v for k, v in bad.items() if v}, bad
