@@ -1747,4 +1747,6 @@ d = { 'settings': { 'branch': 'main',
                                      'eegnb.train.trainer.TrainerConfig': ('train.trainer.html#trainerconfig', 'eegnb/train/trainer.py'),
                                      'eegnb.train.trainer._precision': ('train.trainer.html#_precision', 'eegnb/train/trainer.py'),
                                      'eegnb.train.trainer.make_trainer': ('train.trainer.html#make_trainer', 'eegnb/train/trainer.py'),
-                                     'eegnb.train.trainer.trainer_field': ('train.trainer.html#trainer_field', 'eegnb/train/trainer.py')}}}
+                                     'eegnb.train.trainer.trainer_field': ('train.trainer.html#trainer_field', 'eegnb/train/trainer.py'),
+                                     'eegnb.train.trainer.trainer_settings': ( 'train.trainer.html#trainer_settings',
+                                                                               'eegnb/train/trainer.py')}}}

@@ -41,7 +41,7 @@ from ..preprocess.pipeline import PrepConfig
 from ..preprocess.signal import filter_array
 from ..train.checkpoints import stable_hash
 from ..train.result import SCORE_COLUMNS, ExperimentResult
-from ..train.trainer import CPU_TRAINER, TrainerConfig, make_trainer, trainer_field
+from ..train.trainer import CPU_TRAINER, TrainerConfig, make_trainer, trainer_field, trainer_settings
 from ..splits import PatientFolds
 from ..store import open_store, prepare
 
@@ -132,8 +132,7 @@ def train_two_stage(model: torch.nn.Module, X: np.ndarray, Y: np.ndarray, n_vote
     if len(X) != len(Y) or len(Y) != len(n_votes):
         raise ValueError(f"X ({len(X)}), Y ({len(Y)}) and n_votes ({len(n_votes)}) differ in length.")
     if batch_size < 2: raise ValueError(f"batch_size must be 2 or more (BatchNorm), got {batch_size}.")
-    settings = PLAIN_TRAINER if trainer is None else trainer if isinstance(trainer, TrainerConfig) else \
-        TrainerConfig(**{**PLAIN_TRAINER.model_dump(), **trainer})
+    settings = trainer_settings(trainer, PLAIN_TRAINER)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)

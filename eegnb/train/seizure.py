@@ -34,7 +34,7 @@ from ..store import open_store, prepare, store_key
 from ..splits import DealtGroupFolds
 from .phases import OptimConfig, PhaseModule
 from .result import SCORE_COLUMNS, ExperimentResult
-from .trainer import CPU_TRAINER, TrainerConfig, make_trainer, trainer_field
+from .trainer import CPU_TRAINER, TrainerConfig, make_trainer, trainer_field, trainer_settings
 
 # %% auto #0
 __all__ = ['SEIZURE_SFREQ', 'SEIZURE_CHAINS', 'SEIZURE_FREE_SITES', 'SEIZURE_STORES', 'SEIZURE_THRESHOLDS', 'seizure_prep_config',
@@ -315,7 +315,7 @@ def fit_detector(spec: dict, recordings: Sequence[SeizureRecording], *, window: 
     task = SeizureTask(model, spec.get("optim"), target=target, pos_weight=_pos_weight(recordings))
     data = WindowCrops(recordings, window, spec.get("crops_per_recording", 4), seed)
     loader = DataLoader(data, batch_size=spec.get("batch_size", 16), shuffle=True, drop_last=len(data) > spec.get("batch_size", 16))
-    settings = trainer if isinstance(trainer, TrainerConfig) else TrainerConfig(**{**CPU_TRAINER.model_dump(), **(trainer or {})})
+    settings = trainer_settings(trainer, CPU_TRAINER)
     settings = settings.model_copy(update={"gradient_clip_val": spec.get("gradient_clip_val", 1.0)})
     model.train()                       # braindecode builds some modules in eval mode
     with warnings.catch_warnings():

@@ -20,7 +20,7 @@ from torch import nn
 from ..config import ConfigModel
 
 # %% auto #0
-__all__ = ['TRAINER_DEFAULTS', 'CPU_TRAINER', 'TrainerConfig', 'trainer_field', 'make_trainer', 'LossModule']
+__all__ = ['TRAINER_DEFAULTS', 'CPU_TRAINER', 'TrainerConfig', 'trainer_settings', 'trainer_field', 'make_trainer', 'LossModule']
 
 # %% ../../nbs/72_train.trainer.ipynb #c004
 class TrainerConfig(ConfigModel):
@@ -45,9 +45,15 @@ TRAINER_DEFAULTS = TrainerConfig().model_dump()
 CPU_TRAINER = TrainerConfig(accelerator="cpu", precision="32-true", progress=False)
 "Full float32 on the CPU without a progress bar: the default of seizure detectors, learned codecs and robustness models."
 
+def trainer_settings(settings: TrainerConfig | dict | None, defaults: TrainerConfig) -> TrainerConfig:
+    "`settings` as a `TrainerConfig`: as given, or a dict of fields over `defaults`, or `defaults` when None."
+    if isinstance(settings, TrainerConfig): return settings
+    return TrainerConfig(**{**defaults.model_dump(), **(settings or {})})
+
 def trainer_field(defaults: TrainerConfig) -> Any:
     """The type of a config's `trainer:` field whose settings left out of the YAML take `defaults`' values (not
     `TrainerConfig`'s experiment defaults): `trainer: trainer_field(CPU_TRAINER) = CPU_TRAINER`."""
+    # a dict over the defaults, validated by the field itself so that errors keep their `trainer.<key>` place
     return Annotated[TrainerConfig, BeforeValidator(lambda v: {**defaults.model_dump(), **v} if isinstance(v, dict) else v)]
 
 # %% ../../nbs/72_train.trainer.ipynb #c007
