@@ -370,7 +370,6 @@ def fit_deep_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names: S
     class-weighted cross-entropy and Adam for `epochs` epochs on CPU (`make_trainer(CPU_TRAINER)` without gradient
     clipping; input scaled by 1 / the training windows' std, fixed after training, unless `model_kw` sets `input_scale`); returns `predict_proba(X) -> (n, n_classes)`
     (columns: sorted classes). Deterministic given `seed`."""
-    import torch
     X = _check_windows(X); y = np.asarray(y)
     classes = np.unique(y)
     if len(classes) < 2: raise ValueError(f"fit_deep_classifier needs 2+ classes in y, got {list(classes)}.")

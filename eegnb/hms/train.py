@@ -374,7 +374,7 @@ def run_hms_config(config: dict | str | Path | HMSConfig, out_dir: str | Path, o
     tr_kw = dict(epochs=tuple(cfg["train"]["epochs"]), min_votes=cfg["min_votes"], lr=cfg["train"]["lr"],
                  batch_size=cfg["train"]["batch_size"], augment_kw=cfg["train"].get("augment"), seed=cfg["seed"],
                  trainer=cfg["trainer"])
-    ckpt_root = out / "checkpoints" / stable_hash(cfg)[:16]     # a changed config never resumes another's runs
+    ckpt_root = out / "checkpoints" / stable_hash(cfg)     # a changed config never resumes another's runs
     members, dropped, oofs = [], [], {}
     for i, mem in enumerate(cfg["members"]):
         X = data[mem["input"]]
