@@ -4,7 +4,7 @@
 
 1. Throughput, in hours of EEG per second of inference, of the three detectors of configs/seizure/chbmit.yaml on
    real seizure-free EEG (EEGMAT recordings converted to the 18 bipolar chains at 256 Hz), sliding 5-s windows with
-   a 2.5-s step and stitching (`eegnb.train.seizure.predict_recording`), one thread: the `seizure_tcn_mamba`
+   a 2.5-s step and stitching (`eegnb.train.records.predict_recording`), one thread: the `seizure_tcn_mamba`
    detector (small preset, untrained weights: the cost does not depend on them), braindecode EEGNetv4, and
    LightGBM on line length + band power (fitted on the CHB-MIT clips; feature time included).
 2. Scaling with window length, 1, 4, 16 and 64 min at 256 Hz (960 ... 61 440 steps of 16 samples): one BiMamba
@@ -116,7 +116,8 @@ def throughput(quick: bool) -> dict:
     import numpy as np
     import torch
     from eegnb.models import create_model
-    from eegnb.train.seizure import (fit_detector, load_seizure_recordings, model_probabilities, predict_recording)
+    from eegnb.tasks.seizure import load_seizure_recordings
+    from eegnb.train.records import fit_detector, model_probabilities, predict_recording
     torch.set_num_threads(1)
     data = os.environ.get("EEGNB_SHARED_DATA") or str(REPO.parent / "shared" / "data")
     recs = load_seizure_recordings("eegmat", data_dir=data)[: 2 if quick else 6]

@@ -149,7 +149,6 @@ def _cmd_train(args) -> int:
     # and every task, which is all the CLI needs: the config then runs itself.
     import eegnb.hms.train  # noqa: F401
     import eegnb.train  # noqa: F401
-    import eegnb.train.seizure  # noqa: F401
     cfg = load_config(args.config, parse_overrides(args.set))   # validated against its runner's schema
     res = cfg.run(args.out, arm=args.arm)
     if int(os.environ.get("LOCAL_RANK", 0)) != 0: return 0

@@ -1,4 +1,5 @@
-"""eegnb.train.seizure: dense labels, stitching, one-channel detector, and a 2-epoch run on real CHB-MIT clips."""
+"""Seizure detection (`eegnb.tasks.seizure`, `eegnb.train.records`): dense labels, stitching, one-channel detector,
+and a 2-epoch run of a seizure config through the one `Experiment` on real CHB-MIT clips, resumed from its folds."""
 from __future__ import annotations
 
 import json
@@ -6,12 +7,14 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from eegnb.models.seizure import SeizureDetector
-from eegnb.train.seizure import (SeizureRecording, dense_labels, fit_detector, label_events, predict_recording,
-                                 run_seizure_config, stitch, window_starts)
+from eegnb.tasks.seizure import SeizureRecording, dense_labels, label_events
+from eegnb.train.records import fit_detector, predict_recording, stitch, window_starts
+from eegnb.train.run import load_config
 
 SHARED = Path(os.environ.get("EEGNB_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 
@@ -49,16 +52,25 @@ def test_one_channel_detector_trains():
 
 
 @pytest.mark.shared
-def test_run_seizure_config_tiny_real(tmp_path):
+def test_seizure_config_tiny_real(tmp_path, capsys):
     if not (SHARED / "chbmit_clips").is_dir(): pytest.skip("no shared data")
-    cfg = {"data_dir": str(SHARED), "max_per_subject_label": 1, "cross_sites": ["eegmmi"], "max_cross_site_records": 1,
-           "window_s": 2.0, "step_s": 2.0, "scoring": {"n_boot": 20, "fa_per_24h": [5]}, "cv": {"inner_splits": 2},
-           "models": {"detector": {"kind": "deep", "model": "seizure_tcn_mamba", "target": "dense", "epochs": 2,
-                                   "batch_size": 4, "crops_per_recording": 1, "model_kwargs": {"d_model": 8}}}}
-    r = run_seizure_config({**cfg, "store": str(tmp_path / "store")}, tmp_path, progress=None)
+    root = Path(__file__).resolve().parents[1]
+    over = {"store": str(tmp_path / "store"), "prepare.data_dir": str(SHARED),
+            "prepare.datasets": ["chbmit_clips", "eegmmi"], "tasks.0.max_per_subject_label": 1,
+            "tasks.0.cross_sites": ["eegmmi"], "tasks.0.max_cross_site_records": 1, "tasks.0.window_s": 2.0,
+            "tasks.0.step_s": 2.0, "tasks.0.scoring": {"n_boot": 20, "fa_per_24h": [5]},
+            "phases": [{"name": "detector", "kind": "finetune", "model": "seizure_tcn_mamba", "epochs": 2,
+                        "batch_size": 4, "options": {"crops_per_recording": 1}, "model_options": {"d_model": 8}}]}
+    cfg = load_config(root / "configs/seizure/chbmit.yaml", over)
+    r = cfg.run(tmp_path)
+    tmp_path = tmp_path / cfg.name
     assert r.info["n_subjects"] == 3 and r.info["n_recordings"] == 6
     assert r.extras["recordings"][0].x.shape == (18, 2561) and r.extras["recordings"][0].sfreq == 256.0
     assert set(r.tables["folds"].fold) == {0, 1, 2} and r.info["winner"] == "detector"
     assert r.tables["sites"].n_recordings.tolist() == [1] and r.tables["sites"].n_chans.tolist() == [18]
     assert json.loads((tmp_path / "info.json").read_text())["dataset"] == "chbmit_clips"
     assert set(r.summary().metric) == {"sensitivity", "precision", "f1", "fa_per_24h"}
+    assert "winner" in r.info and r.predictions["chbmit_clips/detector"].record.nunique() == 6
+    again = cfg.run(tmp_path.parent)                        # every fold is loaded from the phase store
+    assert "done before, loaded" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(again.scores, r.scores)

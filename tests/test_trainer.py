@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eegnb.train.seizure import SeizureConfig
+from eegnb.train.run import load_config
 from eegnb.train.trainer import CPU_TRAINER, TrainerConfig, make_trainer
 
 DATA = Path(__file__).parent / "data"
@@ -45,10 +45,12 @@ def test_no_files_without_root(tmp_path, monkeypatch):
     assert len(t.checkpoint_callbacks) == 2 and t.logger is not None
 
 
-def test_seizure_config_trainer_defaults():
-    spec = {"models": {"d": {"kind": "features"}}}
-    assert SeizureConfig(**spec).trainer == CPU_TRAINER
-    t = SeizureConfig(**spec, trainer={"devices": 2}).trainer
-    assert isinstance(t, TrainerConfig) and (t.accelerator, t.precision, t.devices) == ("cpu", "32-true", 2)
+def test_seizure_config_trainer_settings():
+    """A seizure config's `trainer:` reaches every detector it trains; a phase's own `trainer:` changes only its
+    fields; an unknown trainer key is refused naming it."""
+    root = Path(__file__).resolve().parents[1]
+    cfg = load_config(root / "configs/seizure/chbmit.yaml", {"phases.0.trainer": {"gradient_clip_val": 0.5}})
+    assert (cfg.trainer.accelerator, cfg.trainer.precision, cfg.trainer.deterministic) == ("cpu", "32-true", True)
+    assert TrainerConfig(**{**cfg.trainer.model_dump(), **cfg.phases[0].trainer}).gradient_clip_val == 0.5
     with pytest.raises(ValueError, match="gpus"):
-        SeizureConfig(**spec, trainer={"gpus": 1})
+        load_config(root / "configs/seizure/chbmit.yaml", {"trainer.gpus": 1})

@@ -5,7 +5,8 @@
 
 Cells are executed with the same skips as `nbdev_test` (`#| eval: false`, the `slow` and `gpu` flags; `shared` cells
 run when `EEGNB_SHARED_DATA` is set). An output is kept only where a reader gains from it and the file stays clean:
-not on exported cells, text or markdown only (stdout, `repr`s, `show_doc`), at most `MAX_LINES` lines and
+not on exported cells, text or markdown only (stdout, `repr`s, `show_doc`; a display with an HTML or image part
+is a figure and is dropped whole), at most `MAX_LINES` lines and
 `MAX_CHARS` characters per cell, and no machine-local path (a folder of this machine, the data setting). Everything
 else (plotly/HTML/images, stderr warnings, long tables) is dropped, so a rerun changes only what it printed.
 The notebook is written back and cleaned with `nbdev_clean`."""
@@ -51,7 +52,7 @@ def keep_outputs(source: str, outputs: list[dict]) -> list[dict]:
         if t == "stream" and o.get("name") != "stdout": continue
         if t in ("execute_result", "display_data"):
             data = {k: v for k, v in o.get("data", {}).items() if k in KEEP_MIME}
-            if not data or set(o.get("data", {})) - set(KEEP_MIME) - {"text/html"}: continue   # plots, widgets
+            if not data or set(o.get("data", {})) - set(KEEP_MIME): continue    # figures, HTML, widgets: not text
             o = {**o, "data": data, "metadata": {}}
         elif t != "stream": continue
         kept.append(o)

@@ -8,3 +8,4 @@ __all__ = []
 # %% ../../nbs/65_tasks.ipynb #c002
 from .base import TASKS, ClassificationTask, Task, register_task, task_from_config
 from .sleep import SleepStaging, stage_f1
+from .seizure import SeizureDetection

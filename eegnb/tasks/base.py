@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,10 @@ def task_from_config(entry: Any, where: str | tuple = "tasks") -> Task:
 class Task(ConfigModel):
     """A supervised task on the windows of `dataset` (see the table above). `level`: the unit whose label is scored
     besides windows ("record" or "subject"), by averaging window probabilities, or "window" (windows only); `n_splits`
-    folds grouped by `groups`, each with a validation part of `val` of the training groups (it picks the epoch)."""
+    folds grouped by `groups`, each with a validation part of `val` of the training groups (it picks the epoch).
+    `protocol` (a class attribute) says how `Experiment` trains it: "windows" (the store's windows, the methods
+    below) or "records" (whole recordings with per-sample labels, `eegnb.train.records`; e.g. `SeizureDetection`)."""
+    protocol: ClassVar[str] = "windows"
     kind: str
     name: str
     dataset: str

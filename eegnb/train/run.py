@@ -21,7 +21,7 @@ import torch
 
 from pydantic import SerializeAsAny, field_validator, model_validator
 
-from ..config import ConfigModel, load_config as load_any_config, register_schema
+from ..config import ConfigError, ConfigModel, load_config as load_any_config, register_schema, validate_config
 from ..core import DataError, check_option
 from ..data.manifest import data_dir as data_dir_setting
 from ..models import MODELS, EEGModel, chs_info_from_names, create_model, create_objective, with_adapter
@@ -34,6 +34,7 @@ from .checkpoints import PhaseStore, data_index_hash, stable_hash
 from .data import EEGAugment, TrainWindows, montage_loader
 from ..tasks import Task, task_from_config   # importing eegnb.tasks registers every built-in task
 from .trainer import TrainerConfig, make_trainer
+from .records import CropOptions, cross_validate_records
 from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, PretrainTask, embed,
                                 predict, probe_score)
 
@@ -42,11 +43,12 @@ __all__ = ['PhaseKind', 'PHASE_KINDS', 'PhaseConfig', 'TrainConfig', 'load_confi
            'ensure_store', 'ablation']
 
 # %% ../../nbs/77_train.run.ipynb #c005
-PhaseKind = Literal["pretrain", "contrastive", "finetune", "probe"]
+PhaseKind = Literal["pretrain", "contrastive", "finetune", "probe", "features"]
 PHASE_KINDS = typing.get_args(PhaseKind)
 
 class PhaseConfig(ConfigModel):
-    """One phase. `kind`: pretrain | contrastive | finetune | probe. `init`: where its weights come from:
+    """One phase. `kind`: pretrain | contrastive | finetune | probe | features (a feature classifier, for tasks
+    of the records protocol: LightGBM on the task's `features`, `options.params`). `init`: where its weights come from:
     "previous" (the last pretrain/contrastive phase before it, or a fresh model if none), "scratch", or the name of an
     earlier phase. `objective`/`options`: the pretraining objective (default: the model's own) and its options;
     contrastive options: temperature, proj_dim, augment (EEGAugment fields), cross_subject and `condition` (the index
@@ -55,7 +57,9 @@ class PhaseConfig(ConfigModel):
     heads for pretraining, index column -> loss weight (0 switches a head off). `freeze_epochs`: fine-tuning epochs
     with the encoder frozen. `probe`: log a linear probe on the first task while pretraining. `head`: fine-tune through
     a registered head model built from the encoder (`<cls>.from_encoder(encoder, n_outputs)`, e.g.
-    "signal_jepa_contextual") instead of a linear head."""
+    "signal_jepa_contextual") instead of a linear head. `model`/`model_options`: a model of this phase's own, trained
+    from scratch (records tasks compare several detectors, one per phase; their `options` are `CropOptions`).
+    `trainer`: settings of the experiment's `trainer` this phase changes (e.g. `gradient_clip_val`)."""
     name: str
     kind: PhaseKind
     epochs: int = 5
@@ -68,6 +72,9 @@ class PhaseConfig(ConfigModel):
     freeze_epochs: int = 0
     probe: bool = True
     head: str | None = None
+    model: str | None = None
+    model_options: dict[str, Any] = {}
+    trainer: dict[str, Any] = {}
 
 @register_schema("phases")
 class TrainConfig(ConfigModel):
@@ -75,11 +82,13 @@ class TrainConfig(ConfigModel):
     `ChannelAdapter` in front of the model always, "auto" only for tasks whose montage the model cannot read
     (pretraining then reads only the model's own montage). `arms`: named phase chains for `ablation` (name ->
     phase names); without arms a run is every phase in order. `tasks`: the supervised tasks fine-tuning and probes
-    are scored on, each a registered `Task` (`kind`, default `classification`; see `eegnb.tasks`). `prepare`: `{datasets: [...], config: {PrepConfig
-    fields}}` to build the store first when it lacks any of these datasets (from `EEGNB_DATA`)."""
+    are scored on, each a registered `Task` (`kind`, default `classification`; see `eegnb.tasks`). `prepare`:
+    `{datasets: [...], config: {PrepConfig fields}, data_dir: ...}` to build the store first when it lacks any of
+    these datasets (from `data_dir`, default `EEGNB_DATA`). `model`: the model of every phase that does not name its
+    own (required unless every phase does)."""
     runner: Literal["phases"] = "phases"
     name: str
-    model: str
+    model: str | None = None
     store: str
     phases: list[PhaseConfig]
     tasks: list[SerializeAsAny[Task]] = []
@@ -112,8 +121,24 @@ class TrainConfig(ConfigModel):
         for p in self.phases:
             if p.init not in ("previous", "scratch") and p.init not in names[:names.index(p.name)]:
                 raise ValueError(f"phase {p.name!r}: init {p.init!r} is not 'previous', 'scratch' or an earlier phase.")
-            if p.kind in ("finetune", "probe") and not self.tasks:
+            if p.kind in ("finetune", "probe", "features") and not self.tasks:
                 raise ValueError(f"phase {p.name!r} ({p.kind}) needs at least one task in `tasks`.")
+            records = [t.name for t in self.tasks if t.protocol == "records"]
+            if records and p.kind not in ("finetune", "features"):
+                raise ValueError(f"phase {p.name!r} ({p.kind}): tasks {records} train on whole recordings, whose "
+                                 "phases are `finetune` (a model of the phase's own) or `features`.")
+            if records: validate_config(CropOptions, p.options, where=("phases", names.index(p.name), "options"))
+            if records and p.kind == "finetune" and not p.model:
+                raise ValueError(f"phase {p.name!r}: a phase of tasks {records} names its own `model`.")
+            if p.kind == "features" and len(records) < len(self.tasks):
+                raise ValueError(f"phase {p.name!r}: `features` phases are for tasks of the records protocol only.")
+            if p.model and not records:
+                raise ValueError(f"phase {p.name!r}: a model of the phase's own (`model`) is for tasks of the records "
+                                 "protocol; window tasks train the experiment's `model`.")
+            if p.kind in ("pretrain", "contrastive", "probe") or (p.kind == "finetune" and not p.model):
+                if not self.model: raise ValueError(f"phase {p.name!r} ({p.kind}) trains the experiment's `model`; set it.")
+        if self.prepare is not None:
+            validate_config(_Prepare, self.prepare, where="prepare")
         for arm, keep in self.arms.items():
             bad = sorted(set(keep) - set(names))
             if bad: raise ValueError(f"arm {arm!r} names phases {bad} that the config does not have ({names}).")
@@ -137,6 +162,13 @@ class TrainConfig(ConfigModel):
         if int(os.environ.get("LOCAL_RANK", 0)) == 0: res.save(root / self.name)
         return res
 
+class _Prepare(ConfigModel):
+    "The `prepare:` section of a config: what `ensure_store` builds the store from."
+    datasets: list[str]
+    config: dict[str, Any] = {}
+    data_dir: str | None = None
+    n_workers: int = 1
+
 def load_config(config: str | Path | dict | TrainConfig, overrides: dict | None = None) -> TrainConfig:
     """A `TrainConfig` from a YAML file, a dict or a config; `overrides` (dotted keys, e.g. `{"trainer.devices": 2,
     "phases.0.epochs": 1}`) are applied first. Unknown keys are errors naming the key, its nearest valid key and the
@@ -153,7 +185,7 @@ def with_epochs(config: TrainConfig, epochs: dict[str, int]) -> TrainConfig:
               if p.kind in epochs else p for p in config.phases]
     return config.model_copy(update={"phases": phases})
 
-# %% ../../nbs/77_train.run.ipynb #c010
+# %% ../../nbs/77_train.run.ipynb #c009
 class Experiment:
     "The phases of a `TrainConfig` over its store (see above). `run()` does the work; every phase is cached."
     def __init__(self, config: TrainConfig | str | Path | dict, *, out_dir: str | Path | None = None,
@@ -165,14 +197,21 @@ class Experiment:
         self.phase_store = PhaseStore(self.root)
         self.index = self.store.index.reset_index(drop=True)
         self.log, self.n_boot = log, n_boot
-        self.n_times = self._n_times()
+        self._recordings: dict[str, tuple] = {}
+
+    @property
+    def n_times(self) -> int:
+        "The window length (samples) of the window datasets this experiment reads (see `_n_times`)."
+        if not hasattr(self, "_n_times_cache"): self._n_times_cache = self._n_times()
+        return self._n_times_cache
 
     def _say(self, msg: str) -> None:
         if self.log and int(os.environ.get("LOCAL_RANK", 0)) == 0: print(f"[eegnb train {self.cfg.name}] {msg}", flush=True)
 
     def _n_times(self) -> int:
         "The window length (samples) of the datasets this experiment reads; one model needs one."
-        used = set(self.cfg.pretrain_datasets or self.store.shards.dataset.unique()) | {t.dataset for t in self.cfg.tasks}
+        used = (set(self.cfg.pretrain_datasets or self.store.shards.dataset.unique())
+                | {t.dataset for t in self.cfg.tasks if t.protocol == "windows"})
         sh = self.store.shards[self.store.shards.dataset.isin(used)]
         ts = sorted(int(t) for t in sh.n_times.unique())
         if len(ts) != 1:
@@ -243,6 +282,7 @@ class Experiment:
         last_trained: str | None = None
         chain: list[dict] = []
         scores, preds, metas, probes = [], {}, [], []
+        tables: dict[str, list[pd.DataFrame]] = {}
         for phase in self.cfg.phases:
             src = (last_trained if phase.init == "previous" else None if phase.init == "scratch" else phase.init)
             init_state = states.get(src) if src else None
@@ -257,12 +297,26 @@ class Experiment:
                 metas.append(meta); probes += [{**h, "phase": phase.name} for h in hist]
             else:
                 for task in self.cfg.tasks:
-                    oof, sc, meta = self._task_phase(phase, task, init_state, link, chain)
+                    if task.protocol == "records":
+                        oof, sc, meta, tabs = self._record_phase(phase, task)
+                        for k, t in tabs.items(): tables.setdefault(k, []).append(t)
+                    else:
+                        oof, sc, meta = self._task_phase(phase, task, init_state, link, chain)
                     preds[f"{task.name}/{phase.name}"] = oof
                     scores.append(sc); metas.append(meta)
             chain.append(link)
-        scores = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(columns=SCORE_COLUMNS)
-        return ExperimentResult(self.cfg.name, scores, preds, metas, pd.DataFrame(probes))
+        scores = pd.concat(scores, ignore_index=True)[SCORE_COLUMNS] if scores else pd.DataFrame(columns=SCORE_COLUMNS)
+        tables = {k: pd.concat(v, ignore_index=True) for k, v in tables.items()}
+        info, extras = {}, {}
+        for task in self.cfg.tasks:
+            if task.protocol != "records" or task.name not in self._recordings: continue
+            recs, sites, traces = self._recordings[task.name]
+            more, summary = task.finish(tables, recs, sites)
+            tables.update(more); info.update(summary)
+            info["show_tables"] = ["cross_site_fa"]
+            extras.update(test_probabilities=traces, recordings=recs)
+        return ExperimentResult(self.cfg.name, scores, preds, metas, pd.DataFrame(probes), tables=tables, info=info,
+                                extras=extras)
 
     # -- pretrain / contrastive
     def _train_phase(self, phase, init_state, link, chain):
@@ -335,6 +389,39 @@ class Experiment:
                            "world_size": trainer.world_size, "global_step": trainer.global_step})
             meta = {**json.loads((d / "meta.json").read_text()), "dir": str(d)}
         return state.get("encoder"), meta, hist
+
+    # -- tasks on whole recordings (records protocol: e.g. seizure detection)
+    def _record_phase(self, phase: PhaseConfig, task: Task) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict]:
+        """One phase (a detector: `finetune` with the phase's `model`, or `features`) over the outer folds of a
+        records-protocol `task` (`cross_validate_records`); returns its held-out predictions per record, its scores,
+        its metadata and its tables (`operating_points`, `cross_site_fa`, `folds`)."""
+        if task.name not in self._recordings:
+            recs, sites = task.recordings(self.store)
+            self._recordings[task.name] = (recs, sites, {})
+            self._say(f"{task.name}: {len(recs)} {task.dataset} recordings, {len({r.subject for r in recs})} subjects; "
+                      "cross-site: " + ", ".join(f"{s} {sum(r.duration_s for r in v) / 3600:.2f} h" for s, v in sites.items()))
+        recs, sites, traces = self._recordings[task.name]
+        settings = TrainerConfig(**{**self.cfg.trainer.model_dump(), **phase.trainer})
+        opts = validate_config(CropOptions, phase.options, where=f"phases.{phase.name}.options")
+        if phase.kind == "features":
+            spec = {"name": phase.name, "kind": "features", "params": dict(opts.params)}
+        else:
+            spec = {"name": phase.name, "kind": "deep", "model": phase.model, "model_kwargs": dict(phase.model_options),
+                    "target": opts.target, "epochs": phase.epochs, "batch_size": phase.batch_size,
+                    "crops_per_recording": opts.crops_per_recording, "optim": phase.optim.model_dump(),
+                    "gradient_clip_val": settings.gradient_clip_val}
+        rows = np.flatnonzero(self.index.dataset.isin(task.datasets()).to_numpy())
+        dh = data_index_hash(self.index, rows, self.store.config_hash)
+        key = stable_hash([spec, task.model_dump(mode="json"), self.cfg.seed, dh, settings.model_dump(mode="json")])
+        outcomes, tr = cross_validate_records(task, spec, recs, sites, seed=self.cfg.seed, trainer=settings,
+                                              phase_store=self.phase_store, key=key, progress=self._say)
+        traces[phase.name] = tr
+        tabs = task.phase_tables(phase.name, outcomes, seed=self.cfg.seed)
+        tabs["folds"] = pd.DataFrame([row for o in outcomes for row in o["folds"]])
+        sc = task.phase_scores(tabs["operating_points"]).assign(task=task.name, phase=phase.name, kind="detector")
+        pred = pd.DataFrame([{"record": r, "subject_id": s, "y": int(np.max(y)), "proba_max": float(np.nanmax(p)),
+                              "proba_mean": float(np.nanmean(p))} for r, s, p, y in tr])
+        return pred, sc, {"phase": f"{phase.name}-{task.name}", "key": key, "folds": len(outcomes)}, tabs
 
     def _task_rows(self, task: Task, *, adapter: bool) -> tuple[np.ndarray, np.ndarray, list, np.ndarray]:
         """The rows of `task`'s windows the model can read and that have a target, the targets per store row
@@ -479,7 +566,7 @@ def ensure_store(path: str | Path, datasets: list[str], config: dict | None = No
                         "folder holding the datasets, or fetch them with `eegnb data fetch`.")
     return store
 
-# %% ../../nbs/77_train.run.ipynb #c011
+# %% ../../nbs/77_train.run.ipynb #c010
 def ablation(config: TrainConfig | str | Path | dict, arms: dict[str, list[str]] | None = None, *, out_dir: str | Path | None = None,
              overrides: dict | None = None, n_boot: int = 1000, log: bool = True) -> tuple[pd.DataFrame, dict[str, ExperimentResult]]:
     """Run `config` once per arm (`arms`, default the config's), keeping only the arm's phases (in the config's order);

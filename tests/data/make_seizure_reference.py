@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eegnb.train.seizure import load_seizure_recordings
+from eegnb.tasks.seizure import load_seizure_recordings  # was eegnb.train.seizure
 
 # dataset -> (montage kwargs, number of records kept: the first n of `eegnb.data.records` order, None = all)
 CASES = {"chbmit_clips": ({}, None), "bonn": ({"chains": None}, 8), "eegmat": ({}, None), "guinea_bissau": ({}, None)}

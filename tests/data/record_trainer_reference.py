@@ -14,7 +14,8 @@ import torch
 
 from eegnb.compress.learned import CodecNet, CodecNetConfig, train_codec
 from eegnb.robustness import fit_deep_classifier
-from eegnb.train.seizure import SeizureRecording, fit_detector, predict_recording
+from eegnb.tasks.seizure import SeizureRecording                  # at 1426d52: eegnb.train.seizure
+from eegnb.train.records import fit_detector, predict_recording   # at 1426d52: eegnb.train.seizure
 
 OUT = Path(__file__).with_name("trainer_reference.npz")
 
