@@ -30,6 +30,7 @@ def _clip_samples(x: np.ndarray, rails: tuple[float, float] | None) -> int:
         return int(np.count_nonzero((x <= rails[0]) | (x >= rails[1])))
     return int(max(np.count_nonzero(x == x.max()), np.count_nonzero(x == x.min())))
 
+# %% ../../nbs/23_preprocess.quality.ipynb #c005a
 def windowed_max_corr(x: np.ndarray, win: int, *, block: int = 4096) -> np.ndarray:
     """For each whole window of `win` samples of `x` `(n_chans, n_times)`, each channel's largest absolute Pearson
     correlation with any other channel: `(n_windows, n_chans)`. A constant channel correlates with nothing (0)."""
@@ -49,6 +50,7 @@ def windowed_max_corr(x: np.ndarray, win: int, *, block: int = 4096) -> np.ndarr
         out[b0:b1] = c.max(-1)
     return out
 
+# %% ../../nbs/23_preprocess.quality.ipynb #c005b
 def _robust_sd(x: np.ndarray) -> np.ndarray:
     "1.4826 × median absolute deviation of each row of `x` (0 for a channel constant in more than half its samples)."
     med = np.median(x, axis=-1, keepdims=True)
