@@ -94,6 +94,7 @@ def _schema_at(schema: type[BaseModel], loc: Sequence) -> type[BaseModel] | None
         tp = m.model_fields[part].annotation
     return _model_in(tp)
 
+# %% ../nbs/02_config.ipynb #c017ax1
 def _dotted(loc: Sequence) -> str: return ".".join(str(p) for p in loc)
 
 def _message(schema: type[BaseModel], err: dict, prefix: tuple = ()) -> str:

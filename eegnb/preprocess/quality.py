@@ -56,6 +56,7 @@ def _robust_sd(x: np.ndarray) -> np.ndarray:
     med = np.median(x, axis=-1, keepdims=True)
     return 1.4826 * np.median(np.abs(x - med), axis=-1)
 
+# %% ../../nbs/23_preprocess.quality.ipynb #c005bx1
 def channel_quality(rec: Recording, *, flat_uv: float = 0.5, flat_run_s: float = 5.0, clip_fraction: float = 0.001,
                     min_clip_samples: int = 8, rails_uv: tuple | None = None, amp_uv: float = 500.0,
                     line_ratio: float = 10.0, hf_ratio: float = 0.3, corr_threshold: float = 0.4,
