@@ -70,6 +70,7 @@ def apply_overrides(config: Mapping, overrides: Mapping[str, Any] | None) -> dic
 class ConfigError(ValueError):
     "A config that does not fit its schema; the message has one line per problem, each naming the key."
 
+# %% ../nbs/02_config.ipynb #c017a
 def _model_in(tp) -> type[BaseModel] | None:
     "The pydantic model inside an annotation (`X`, `X | None`, `list[X]`, `dict[str, X]`), else None."
     if isinstance(tp, type) and issubclass(tp, BaseModel): return tp
@@ -93,6 +94,7 @@ def _schema_at(schema: type[BaseModel], loc: Sequence) -> type[BaseModel] | None
         tp = m.model_fields[part].annotation
     return _model_in(tp)
 
+# %% ../nbs/02_config.ipynb #c017ax1
 def _dotted(loc: Sequence) -> str: return ".".join(str(p) for p in loc)
 
 def _message(schema: type[BaseModel], err: dict, prefix: tuple = ()) -> str:
@@ -137,6 +139,7 @@ SCHEMAS = Registry("runner", "Runners register their config schema when their mo
 DEFAULT_RUNNER = "phases"
 "The runner of a config that names none."
 
+# %% ../nbs/02_config.ipynb #c024a
 def register_schema(runner: str):
     "Class decorator: register a `ConfigModel` as the schema of configs with `runner: <runner>`."
     def deco(cls: type[ConfigModel]) -> type[ConfigModel]:
@@ -159,11 +162,13 @@ def read_config(config: str | Path | Mapping) -> tuple[dict, str]:
     if not isinstance(data, dict): raise ConfigError(f"{path}: a config must be a mapping, got {type(data).__name__}.")
     return data, str(config)
 
+# %% ../nbs/02_config.ipynb #c026a
 def config_runner(config: str | Path | Mapping) -> str:
     "The `runner` a config names (`DEFAULT_RUNNER` when it names none)."
     data, _ = read_config(config)
     return str(data.get("runner", DEFAULT_RUNNER))
 
+# %% ../nbs/02_config.ipynb #c026b
 def load_config(config: str | Path | Mapping | ConfigModel, overrides: Mapping[str, Any] | None = None, *,
                 schema: type[ConfigModel] | None = None) -> ConfigModel:
     """A validated config from a YAML path, a mapping or a config object (re-validated with `overrides`), against

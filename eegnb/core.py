@@ -39,6 +39,7 @@ def validate_type(value: Any, types: type | tuple[type, ...], name: str) -> Any:
         raise TypeError(f"{name} must be an instance of {allowed}, got {type(value).__name__} instead.")
     return value
 
+# %% ../nbs/00_core.ipynb #c006a
 def check_option(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     "Raise `ValueError` unless `value` is one of `allowed`; return `value`."
     allowed = list(allowed)
@@ -66,10 +67,12 @@ def label_classes(values: pd.Series | Sequence) -> list:
 VOLT_SCALE = {"V": 1e6, "mV": 1e3, "uV": 1.0, "µV": 1.0, "μV": 1.0, "nV": 1e-3}
 "Multiply by these to get µV from each voltage unit (EDF headers spell µV as `uV`)."
 
+# %% ../nbs/00_core.ipynb #c010a
 def is_voltage_unit(unit: str | None) -> bool:
     "True when `unit` is a voltage unit eegnb converts to µV."
     return (unit or "").strip() in VOLT_SCALE
 
+# %% ../nbs/00_core.ipynb #c010b
 def to_microvolts(x: np.ndarray, unit: str) -> np.ndarray:
     "Return `x` (any shape) converted from `unit` ('V', 'mV', 'uV', 'µV', 'nV') to µV as float32."
     unit = unit.strip()
@@ -80,6 +83,7 @@ def to_microvolts(x: np.ndarray, unit: str) -> np.ndarray:
 EEG_MAD_RANGE_UV = (0.01, 10_000.0)
 "Plausible robust spread (median absolute deviation, µV) of an EEG channel; outside it the unit is likely wrong."
 
+# %% ../nbs/00_core.ipynb #c012a
 def check_amplitude(data: np.ndarray, ch_names: Sequence[str], source: str | Path | None,
                     *, valid_range: tuple[float, float] = EEG_MAD_RANGE_UV) -> None:
     """Raise `DataError` if the channels of `data` `(n_chans, n_times)`, meant to be in µV, look like another unit.
@@ -105,6 +109,7 @@ def check_amplitude(data: np.ndarray, ch_names: Sequence[str], source: str | Pat
 # %% ../nbs/00_core.ipynb #c015
 ANNOTATION_COLUMNS = ["onset", "duration", "description"]
 
+# %% ../nbs/00_core.ipynb #c015a
 def make_annotations(onset: Sequence[float] = (), duration: Sequence[float] | float = 0.0,
                      description: Sequence[str] | str = "") -> pd.DataFrame:
     "Annotations table: `onset` (s), `duration` (s), `description`, sorted by onset."
@@ -119,6 +124,7 @@ def make_annotations(onset: Sequence[float] = (), duration: Sequence[float] | fl
 CH_TYPES = ("eeg", "eog", "ecg", "emg", "resp", "temperature", "stim", "misc", "bio", "seeg", "ecog")
 "Channel types a `Recording` accepts (MNE's names)."
 
+# %% ../nbs/00_core.ipynb #c018a
 @dataclass(eq=False, repr=False)
 class Recording:
     """One EEG recording in memory: samples, channels, timing, annotations and provenance.
@@ -241,6 +247,7 @@ def _rec_pick_types(self: Recording, types: str | Sequence[str] = "eeg") -> Reco
     types = [types] if isinstance(types, str) else list(types)
     return self.pick([c for c, t in zip(self.ch_names, self.ch_types) if t in types])
 
+# %% ../nbs/00_core.ipynb #c023a
 def crop_annotations(ann: pd.DataFrame, duration: float) -> pd.DataFrame:
     "Clip annotations to `[0, duration]` s: drop those starting at or after the end, shorten those running past it."
     ann = ann[(ann.onset < duration) & (ann.onset + ann.duration >= 0)].copy()
@@ -249,6 +256,7 @@ def crop_annotations(ann: pd.DataFrame, duration: float) -> pd.DataFrame:
     ann["onset"] = start
     return ann.reset_index(drop=True)
 
+# %% ../nbs/00_core.ipynb #c023b
 def _rec_crop(self: Recording, tmin: float = 0.0, tmax: float | None = None) -> Recording:
     "A new `Recording` of the samples in `[tmin, tmax)` s; annotations are shifted and clipped to the span."
     tmax = self.duration if tmax is None else tmax
@@ -289,6 +297,7 @@ def _rec_to_mne(self: Recording):
                                             orig_time=self.meas_date))
     return raw
 
+# %% ../nbs/00_core.ipynb #c026a
 _MNE_TYPES = set(CH_TYPES)
 
 def recording_from_mne(raw, **meta) -> Recording:

@@ -52,6 +52,7 @@ MODELS = Registry("model", "Models register when their module is imported: `impo
                   "generic models, `import eegnb.hms` the HMS models.")
 "Registered models: name -> {cls, family, any_montage, pretrain, description}."
 
+# %% ../nbs/01_registry.ipynb #c007a
 def register_model(name: str, *, family: str, pretrain: str | None = None, description: str = "") -> Callable:
     """Class decorator adding an `EEGModel` subclass to `MODELS` as `name`. `family`: foundation, labram,
     signal_jepa, seizure, baseline...; `pretrain`: the name of its default pretraining objective (or None)."""
@@ -63,10 +64,12 @@ def register_model(name: str, *, family: str, pretrain: str | None = None, descr
         return cls
     return deco
 
+# %% ../nbs/01_registry.ipynb #c007b
 def create_model(name: str, **kwargs) -> Any:
     "Build the registered model `name` with braindecode-style keyword arguments (`n_chans`, `n_times`, `sfreq`...)."
     return MODELS.lookup(name)["cls"](**kwargs)
 
+# %% ../nbs/01_registry.ipynb #c007c
 def list_models() -> pd.DataFrame:
     "One row per registered model: family, any_montage, default pretraining objective, description."
     cols = ["family", "any_montage", "pretrain", "description"]
@@ -78,10 +81,12 @@ OBJECTIVES = Registry("objective", "Objectives register when their module is imp
                       "registers the generic objectives, `import eegnb.models` the model-specific ones.")
 "Registered pretraining objectives: name -> class taking `(encoder, **options)`."
 
+# %% ../nbs/01_registry.ipynb #c010a
 def register_objective(name: str) -> Callable:
     "Class decorator adding a `PretrainObjective` subclass to `OBJECTIVES` as `name`."
     return OBJECTIVES.decorator(name, "registry_name")
 
+# %% ../nbs/01_registry.ipynb #c010b
 def create_objective(name: str, encoder: Any, **kwargs) -> Any:
     "Build the registered objective `name` around `encoder` (an `EEGModel`)."
     return OBJECTIVES.lookup(name)(encoder, **kwargs)
@@ -90,11 +95,12 @@ def create_objective(name: str, encoder: Any, **kwargs) -> Any:
 CODECS = Registry("codec", "Codecs register when their module is imported: `import eegnb.compress` registers them all.")
 "Registered codecs: name (also the name written in the stream header) -> `Codec` subclass."
 
+# %% ../nbs/01_registry.ipynb #c011a
 def register_codec(name: str) -> Callable[[type], type]:
     "Class decorator: register a `Codec` subclass under `name` (also its stream name)."
     return CODECS.decorator(name, "name")
 
+# %% ../nbs/01_registry.ipynb #c011b
 DATASETS = Registry("dataset", "Dataset loaders register when their module is imported: `import eegnb.data` "
                     "registers them all.")
 "Registered dataset loaders: name -> `eegnb.data.datasets.DatasetLoader` (filled by `register_dataset` there)."
-

@@ -49,6 +49,7 @@ def _group_array(X, groups, group: str | None, who: str) -> np.ndarray:
         raise ValueError(f"{who}: X has {len(X)} rows but groups has {len(g)}.")
     return g
 
+# %% ../nbs/03_splits.ipynb #c008a
 class GroupFolds(BaseCrossValidator):
     """Grouped k-fold over rows: no group (`groups`, or column `group` of a DataFrame `X`) is in two folds.
 

@@ -49,6 +49,7 @@ DREAMS_STAGES = {5: "Sleep stage W", 4: "Sleep stage R", 3: "Sleep stage 1", 2: 
                  0: "Sleep stage 4", -1: "Movement time", -2: "Sleep stage ?", -3: "Sleep stage ?"}
 "DREAMS hypnogram code -> R&K description (the vocabulary of Sleep-EDF hypnograms)."
 
+# %% ../../nbs/13_data.annotations.ipynb #c008a
 def read_dreams_hypnogram(path: str | Path, *, epoch: float = 5.0) -> pd.DataFrame:
     """Read a DREAMS `Hypnogram_excerptN.txt`: one annotation per `epoch` (s) with the R&K `description`
     (see `DREAMS_STAGES`) and the original integer in `code`."""
@@ -77,6 +78,7 @@ def read_dreams_hypnogram(path: str | Path, *, epoch: float = 5.0) -> pd.DataFra
 DREAMS_SCORERS = {"visual_scoring1": "expert1", "visual_scoring2": "expert2", "automatic_detection": "automatic"}
 "Prefix of a DREAMS scoring file name (lower case) -> scorer name."
 
+# %% ../../nbs/13_data.annotations.ipynb #c012a
 def read_dreams_spindles(path: str | Path, *, scorer: str | None = None) -> pd.DataFrame:
     """Read a DREAMS spindle scoring (`Visual_scoring1_excerptN.txt`, `Visual_scoring2_…`,
     `Automatic_detection_…`): one annotation per spindle, onset and duration in s, description
@@ -144,6 +146,7 @@ def _check_edf_plus_annotations(path: Path) -> None:
         raise DataError(path, f"{size} bytes, but the header declares {n_rec} records and so {expected} bytes: "
                         f"a {'truncated' if size < expected else 'corrupt'} copy.", "Download it again.")
 
+# %% ../../nbs/13_data.annotations.ipynb #c015a
 def read_sleep_edf_hypnogram(path: str | Path) -> pd.DataFrame:
     """Read a Sleep-EDF `*-Hypnogram.edf` (EDF+, annotations only) as annotations: onset and duration in s,
     description as written (`Sleep stage W`, `1`, `2`, `3`, `4`, `R`, `?`, `Movement time`)."""
@@ -161,6 +164,7 @@ def read_sleep_edf_hypnogram(path: str | Path) -> pd.DataFrame:
 STAGE_PREFIXES = ("Sleep stage", "Movement time")
 "Descriptions starting with these are sleep-stage annotations."
 
+# %% ../../nbs/13_data.annotations.ipynb #c019a
 def hypnogram_epochs(annotations: pd.DataFrame, *, epoch: float = 30.0, total: float | None = None) -> pd.Series:
     """One R&K stage description per `epoch` (s) from stage annotations; index = epoch start (s).
 
@@ -202,6 +206,7 @@ RK_TO_AASM: dict[str, str] = {"Sleep stage W": "W", "Sleep stage 1": "N1", "Slee
                               "Sleep stage ?": "unscored", "Movement time": "unscored"}
 "R&K stage description (Sleep-EDF, DREAMS via `read_dreams_hypnogram`) -> AASM stage or `unscored`."
 
+# %% ../../nbs/13_data.annotations.ipynb #c022a
 def to_aasm(epochs: pd.Series) -> pd.Series:
     "Map a per-epoch series of R&K descriptions to AASM stages (`W N1 N2 N3 REM`, else `unscored`)."
     table = {**RK_TO_AASM, **{s: s for s in AASM_STAGES + ["unscored"]}}
@@ -220,6 +225,7 @@ YASA_NAMES = {"w": "W", "wake": "W", "n1": "N1", "s1": "N1", "n2": "N2", "s2": "
               "s4": "N3", "r": "REM", "rem": "REM", "art": "unscored", "uns": "unscored"}
 "YASA stage name (lower case) -> AASM label."
 
+# %% ../../nbs/13_data.annotations.ipynb #c025a
 def read_yasa_hypnogram(path: str | Path, *, epoch: float = 30.0) -> pd.Series:
     """Read a YASA text hypnogram (`*_hypno_30s.txt`), integers or stage names, one per `epoch` (s): AASM labels
     (`W N1 N2 N3 REM`, `unscored`) indexed by epoch start (s)."""
@@ -243,6 +249,7 @@ def read_yasa_hypnogram(path: str | Path, *, epoch: float = 30.0) -> pd.Series:
     out.attrs["source"] = str(path)
     return out
 
+# %% ../../nbs/13_data.annotations.ipynb #c025b
 def read_yasa_hypno_npz(path: str | Path) -> np.ndarray:
     "Read a YASA `*_hypno.npz` (key `hypno`): one integer stage per signal sample (0 W … 4 REM, −1, −2)."
     path = existing_file(path)
@@ -271,6 +278,7 @@ _CHB = {k: re.compile(v, re.I) for k, v in {
     "sz": r"Seizure(?:\s+\d+)?\s+(Start|End)\s+Time\s*:\s*([\d.]+)\s*(?:seconds?|s)?",
 }.items()}
 
+# %% ../../nbs/13_data.annotations.ipynb #c028a
 def read_chbmit_summary(path: str | Path) -> dict:
     """Read a CHB-MIT `chbNN-summary.txt`: a dict with `sfreq` (Hz), `channels` (the first channel block, in
     order), `files` (DataFrame: file, start_time, end_time as written, n_seizures) and `seizures` (DataFrame:
@@ -373,6 +381,7 @@ HMS_CONSENSUS = {"Seizure": "seizure", "LPD": "lpd", "GPD": "gpd", "LRDA": "lrda
 "Kaggle's spelling of `expert_consensus` -> class name."
 HMS_EEG_WINDOW_S, HMS_SPEC_WINDOW_S = 50.0, 600.0
 
+# %% ../../nbs/13_data.annotations.ipynb #c036a
 def read_hms_labels(path: str | Path) -> pd.DataFrame:
     """Read a Kaggle HMS `train.csv`: the 15 columns (`HMS_LABEL_COLUMNS`) checked, plus `n_votes`,
     `<class>_prob` (votes / n_votes), `eeg_start_s`/`eeg_end_s` (50-s window) and `spec_start_s`/`spec_end_s`
@@ -413,6 +422,7 @@ HMS_SPEC_REGIONS = ["LL", "RL", "LP", "RP"]
 HMS_SPEC_BINS = 100
 "Frequency bins per chain in HMS spectrograms."
 
+# %% ../../nbs/13_data.annotations.ipynb #c039a
 def read_hms_spectrogram(path: str | Path) -> pd.DataFrame:
     """Read a Kaggle HMS spectrogram parquet: index `time` (s), columns a `(region, freq_hz)` MultiIndex,
     4 regions × 100 bins; NaN kept and counted in `attrs['n_nan']`."""
@@ -462,6 +472,7 @@ def _eegmmi_runs() -> dict[int, dict]:
 EEGMMI_RUNS: dict[int, dict] = _eegmmi_runs()
 "EEGMMI run (1-14) -> {'task', 'imagined', 'events': {'T0'/'T1'/'T2': meaning}}."
 
+# %% ../../nbs/13_data.annotations.ipynb #c042a
 def eegmmi_events(annotations: pd.DataFrame, run: int) -> pd.DataFrame:
     """EEGMMI annotations with `description` replaced by the meaning of `T0`/`T1`/`T2` in `run` (`rest`,
     `left_fist`, `right_fist`, `both_fists`, `both_feet`, `imagined_…`); the original code in `code`."""
@@ -481,6 +492,7 @@ def eegmmi_events(annotations: pd.DataFrame, run: int) -> pd.DataFrame:
 TUSZ_CSV_COLUMNS = ["channel", "start_time", "stop_time", "label", "confidence"]
 "Header of TUH `.csv` / `.csv_bi` label files."
 
+# %% ../../nbs/13_data.annotations.ipynb #c045a
 def read_tusz_csv_bi(path: str | Path) -> pd.DataFrame:
     """Read a TUH Seizure Corpus `.csv_bi` label file: annotations (onset = start_time s, duration = stop - start s,
     description = label) with `confidence` and `channel`; the `# key = value` comments in `attrs['header']`."""

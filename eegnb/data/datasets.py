@@ -38,9 +38,11 @@ class DatasetLoader:
     index: Callable[[Manifest], pd.DataFrame]
     read: Callable[[pd.Series, list[Path], Manifest], Recording]
 
+# %% ../../nbs/14_data.datasets.ipynb #c005a
 LOADERS = DATASETS
 "The dataset loaders (`eegnb.registry.DATASETS`): name -> `DatasetLoader`."
 
+# %% ../../nbs/14_data.datasets.ipynb #c005b
 def register_dataset(name: str):
     "Decorator for a class with static `index` and `read`: registers it as the loader of dataset `name`."
     def deco(cls):
@@ -48,6 +50,7 @@ def register_dataset(name: str):
         return cls
     return deco
 
+# %% ../../nbs/14_data.datasets.ipynb #c005c
 def _base_meta(m: Manifest, row: pd.Series) -> dict:
     return dict(dataset=m.name, subject=row.get("subject"), session=row.get("session"), run=row.get("run"),
                 site=m.meta.get("site"))
@@ -63,6 +66,7 @@ def expect_channels(rec: Recording, expected: list[str] | None) -> Recording:
                         "Check the file against its source; eegnb does not guess which electrode a new name means.")
     return rec
 
+# %% ../../nbs/14_data.datasets.ipynb #c005d
 def _rows(records: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(records)
     for c in ("record", "subject", "session", "run", "files"):
@@ -74,6 +78,7 @@ def index_by_pattern(m: Manifest, pattern: str, make_row: Callable[[re.Match, st
     rx = re.compile(pattern)
     return _rows([make_row(mm, f) for f in m.files.path if (mm := rx.fullmatch(f))])
 
+# %% ../../nbs/14_data.datasets.ipynb #c005e
 def metadata_row(path: Path, column: str, value: str) -> pd.Series:
     "The row of the CSV table at `path` whose `column` equals `value` (as text); `DataError` if there is none."
     table = pd.read_csv(path)
@@ -95,6 +100,7 @@ def with_unlisted_files(m: Manifest, data_dir: str | Path | None = None) -> Mani
     unlisted = pd.DataFrame({"path": extra, "bytes": None, "sha256": None})
     return replace(m, files=pd.concat([m.files, unlisted], ignore_index=True))
 
+# %% ../../nbs/14_data.datasets.ipynb #c006a
 def records(dataset: str, *, data_dir: str | Path | None = None, check_present: bool = True) -> pd.DataFrame:
     """All records of `dataset`, one row each: those its manifest lists and those found in the data directory.
     `present` says whether every file of the record is there (mirrors hold subsets); `verifiable` whether the
@@ -108,6 +114,7 @@ def records(dataset: str, *, data_dir: str | Path | None = None, check_present: 
     df["verifiable"] = np.array([all(m.file_info(f) is not None for f in files) for files in df.files], dtype=bool)
     return df
 
+# %% ../../nbs/14_data.datasets.ipynb #c006b
 def _select(df: pd.DataFrame, dataset: str, record, subject, session, run) -> pd.Series:
     sel = df
     for col, val in (("record", record), ("subject", subject), ("session", session), ("run", run)):
@@ -131,6 +138,7 @@ def load(dataset: str, record: str | None = None, *, subject: str | None = None,
     df = records(dataset, data_dir=data_dir, check_present=False)
     return load_row(dataset, _select(df, dataset, record, subject, session, run), data_dir, verify)
 
+# %% ../../nbs/14_data.datasets.ipynb #c006c
 def load_row(dataset: str, row: pd.Series, data_dir: str | Path | None, verify: bool) -> Recording:
     """Read the record `row` (a row of `records(dataset)`) as a `Recording`: its files fetched and, with `verify`,
     checked against the manifest's sha256; its sampling rate checked against the manifest's (Hz)."""
@@ -146,6 +154,7 @@ def load_row(dataset: str, row: pd.Series, data_dir: str | Path | None, verify: 
     rec.provenance["verified"] = bool(verify and row.verifiable)
     return rec
 
+# %% ../../nbs/14_data.datasets.ipynb #c006d
 def load_all(dataset: str, *, data_dir: str | Path | None = None, verify: bool = True,
              progress: bool = False, **filters) -> Iterator[Recording]:
     """Every present record of `dataset`, in `records` order (optionally filtered by its columns, e.g.
@@ -197,6 +206,7 @@ class EEGMMI:
 BONN_SETS = {"Z": ("A", "healthy_eyes_open"), "O": ("B", "healthy_eyes_closed"), "N": ("C", "interictal_opposite"),
              "F": ("D", "interictal_zone"), "S": ("E", "ictal")}
 
+# %% ../../nbs/14_data.datasets.ipynb #c018a
 @register_dataset("bonn")
 class Bonn:
     @staticmethod
@@ -241,6 +251,7 @@ CHBMIT_CLIP_CHANNELS = ["FP1-F7", "F7-T7", "T7-P7", "P7-O1", "FP1-F3", "F3-C3", 
                         "C4-P4", "P4-O2", "FP2-F8", "F8-T8", "T8-P8-0", "P8-O2", "FZ-CZ", "CZ-PZ", "P7-T7", "T7-FT9",
                         "FT9-FT10", "FT10-T8", "T8-P8-1"]
 
+# %% ../../nbs/14_data.datasets.ipynb #c022a
 @register_dataset("chbmit_clips")
 class CHBMITClips:
     @staticmethod
@@ -312,6 +323,7 @@ class YASASamples:
 # %% ../../nbs/14_data.datasets.ipynb #c028
 SLEEP_EDF_CHANNELS = ["EEG Fpz-Cz", "EEG Pz-Oz", "EOG horizontal"]
 
+# %% ../../nbs/14_data.datasets.ipynb #c028a
 def _sleep_edf_read(row, paths, m):
     rec = read_edf(paths[0], include=SLEEP_EDF_CHANNELS, ch_types={"EOG horizontal": "eog"}, **_base_meta(m, row))
     rec.provenance["omitted_channels"] = "1-Hz signals (respiration, EMG envelope, temperature, event marker)"
@@ -343,6 +355,7 @@ class SleepEDFHeld:
         return _rows(_sleep_edf_pairs(list(m.files.path), lambda f: "SC4001E0" if f == "short_psg.edf" else None))
     read = staticmethod(_sleep_edf_read)
 
+# %% ../../nbs/14_data.datasets.ipynb #c028b
 @register_dataset("sleep_edfx")
 class SleepEDFX:
     @staticmethod
@@ -369,6 +382,7 @@ class HMS:
     index = staticmethod(_hms_index)
     read = staticmethod(_hms_read)
 
+# %% ../../nbs/14_data.datasets.ipynb #c030a
 @register_dataset("hms_kaggle")
 class HMSKaggle:
     index = staticmethod(_hms_index)
@@ -392,6 +406,7 @@ class CHBMIT:
         rec.labels["n_seizures"] = int((rec.annotations.description == "seizure").sum())
         return rec
 
+# %% ../../nbs/14_data.datasets.ipynb #c032a
 def _tuh_parse(f: str) -> dict:
     name = Path(f).stem                                  # e.g. aaaaaajy_s001_t000
     parts = name.split("_")
@@ -413,6 +428,7 @@ for _name in ("tuh_eeg", "tusz", "tuab"):
     LOADERS[_name] = DatasetLoader(_name, lambda m: index_by_pattern(m, r".*\.edf", lambda mm, f: {**_tuh_parse(f), "files": (f,)}),
                                    _tuh_read)
 
+# %% ../../nbs/14_data.datasets.ipynb #c032b
 def _hbn_parse(f: str) -> dict:
     mm = re.search(r"(sub-[A-Za-z0-9]+)", f)
     return dict(record=Path(f).stem, subject=mm.group(1) if mm else None, session=None, run=None)

@@ -27,14 +27,17 @@ def repo_root() -> Path:
     "The eegnb source tree (the folder holding `eegnb/`, `data_manifests/` and `demo_data/`)."
     return Path(importlib.util.find_spec("eegnb").origin).resolve().parents[1]   # works in notebooks too (no __file__)
 
+# %% ../../nbs/11_data.manifest.ipynb #c005a
 def demo_dir() -> Path:
     "The small real demo data shipped in the repository (a data directory: `demo_data/eegmat/...`)."
     return repo_root() / "demo_data"
 
+# %% ../../nbs/11_data.manifest.ipynb #c005b
 def manifests_dir() -> Path:
     "Folder of the dataset manifests: `EEGNB_MANIFESTS`, else the repository's `data_manifests/`."
     return Path(os.environ.get("EEGNB_MANIFESTS") or repo_root() / "data_manifests")
 
+# %% ../../nbs/11_data.manifest.ipynb #c005c
 def data_dir(path: str | Path | None = None) -> Path:
     """The data directory: `path` if given, else the `EEGNB_DATA` environment variable, else
     `~/.cache/eegnb/data`. Each dataset lives in `<data_dir>/<manifest folder>/`."""
@@ -52,6 +55,7 @@ def _check_relpath(p: Any, source: Path) -> str:
                         "Manifest paths must be relative to the dataset folder.")
     return s
 
+# %% ../../nbs/11_data.manifest.ipynb #c008a
 @dataclass
 class Manifest:
     "A dataset manifest: `meta` is the YAML mapping without `files`; `files` has columns path, bytes, sha256."
@@ -86,6 +90,7 @@ class Manifest:
     def __repr__(self):
         return f"<Manifest {self.name}: {self.meta.get('title', '')} | {len(self.files)} files | {self.meta.get('kind')}>"
 
+# %% ../../nbs/11_data.manifest.ipynb #c008b
 @functools.lru_cache(maxsize=64)
 def _parse_manifest(path: Path, mtime_ns: int) -> Manifest:
     try:
@@ -111,6 +116,7 @@ def load_manifest(name: str) -> Manifest:
                          f"but got {name!r} instead.")
     return _parse_manifest(path, path.stat().st_mtime_ns)
 
+# %% ../../nbs/11_data.manifest.ipynb #c008c
 def list_datasets(kind: str | None = None) -> list[str]:
     "Names of all datasets with a manifest; `kind` = 'held' or 'public' filters."
     names = sorted(p.stem for p in manifests_dir().glob("*.yaml"))
@@ -126,6 +132,7 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         for block in iter(lambda: f.read(chunk), b""): h.update(block)
     return h.hexdigest()
 
+# %% ../../nbs/11_data.manifest.ipynb #c014a
 def check_file(path: Path, expected_bytes: int | None, expected_sha256: str | None) -> tuple[str, str]:
     "Status ('ok', 'missing', 'corrupt', 'unlisted-checksum') and a detail sentence for one file."
     if not path.is_file(): return "missing", "not found"
@@ -137,6 +144,7 @@ def check_file(path: Path, expected_bytes: int | None, expected_sha256: str | No
     if got != expected_sha256: return "corrupt", f"sha256 {got[:12]}..., manifest says {expected_sha256[:12]}..."
     return "ok", ""
 
+# %% ../../nbs/11_data.manifest.ipynb #c014b
 @functools.lru_cache(maxsize=4096)
 def _verified(path: str, size: int, mtime_ns: int, sha256: str) -> bool:
     return sha256_file(path) == sha256
@@ -180,6 +188,7 @@ class VerifyReport:
         return not (self.table.status == "corrupt").any()
     def __repr__(self): return f"<VerifyReport\n{self.summary()}>"
 
+# %% ../../nbs/11_data.manifest.ipynb #c015a
 def verify(datasets: str | list[str] | None = None, *, data_dir: str | Path | None = None,
            progress: bool = False) -> VerifyReport:
     "Check every file each manifest lists (all datasets by default) against its size and sha256."

@@ -82,6 +82,7 @@ def _edf_start(date: str, time: str, recording: str) -> _dt.datetime | None:
     except ValueError:
         return None
 
+# %% ../../nbs/12_data.readers.ipynb #c006a
 def read_edf_header(path: str | Path) -> EDFHeader:
     "Parse the header of an EDF/EDF+/BDF file; `DataError` if it is not one or its fields are malformed."
     path = Path(path)
@@ -311,6 +312,7 @@ class EDFChunkReader:
         a = start - r0 * self.spr
         return out[:, a:a + stop - start]
 
+# %% ../../nbs/12_data.readers.ipynb #c016a
 def iter_edf(path: str | Path, *, include: Sequence[str] | None = None, chunk_s: float = 300.0,
              on_truncated: str = "raise"):
     "Yield `(start_sample, data)` chunks of about `chunk_s` s (float32 `(n_chans, n)`, µV) of an EDF/BDF."
@@ -343,6 +345,7 @@ def _finish(data, sfreq, ch_names, unit, path, reader, fmt, check_units=True, **
     prov = {"path": str(path), "reader": reader, "format": fmt, "unit_in_file": unit, **meta.pop("provenance", {})}
     return Recording(data, sfreq, list(ch_names), provenance=prov, **meta)
 
+# %% ../../nbs/12_data.readers.ipynb #c020a
 def read_text_signal(path: str | Path, *, sfreq: float, ch_name: str | None = None, unit: str = "µV",
                      **meta) -> Recording:
     """One channel stored as one number per line (Bonn, DREAMS, YASA text files).
@@ -363,6 +366,7 @@ def read_text_signal(path: str | Path, *, sfreq: float, ch_name: str | None = No
     if x.size == 0: raise DataError(path, "no samples.")
     return _finish(x[None], sfreq, [ch_name or path.stem], unit, path, "read_text_signal", "text", **meta)
 
+# %% ../../nbs/12_data.readers.ipynb #c020b
 def read_npy(path: str | Path, *, sfreq: float, ch_names: Sequence[str], unit: str = "µV", **meta) -> Recording:
     "A `(n_chans, n_times)` array saved with `numpy.save` (e.g. the CHB-MIT clips), never unpickled."
     path = existing_file(path)
@@ -374,6 +378,7 @@ def read_npy(path: str | Path, *, sfreq: float, ch_names: Sequence[str], unit: s
         raise DataError(path, f"expected a 2-D (n_chans, n_times) array, got shape {x.shape}.")
     return _finish(x, sfreq, ch_names, unit, path, "read_npy", "npy", **meta)
 
+# %% ../../nbs/12_data.readers.ipynb #c020c
 def read_mat(path: str | Path, *, sfreq: float, variable: str | None = None, ch_names: Sequence[str] | None = None,
              unit: str = "µV", **meta) -> Recording:
     """A MATLAB `.mat` segment (Delhi / Neurology & Sleep Centre layout: one variable per file, named after its
@@ -399,6 +404,7 @@ def read_mat(path: str | Path, *, sfreq: float, variable: str | None = None, ch_
 # %% ../../nbs/12_data.readers.ipynb #c022
 EMOTIV_EEG = ["AF3", "AF4", "F3", "F4", "F7", "F8", "FC5", "FC6", "O1", "O2", "P7", "P8", "T7", "T8"]
 
+# %% ../../nbs/12_data.readers.ipynb #c022a
 def read_emotiv_csv(path: str | Path, *, sfreq: float = 128.0, eeg_columns: Sequence[str] = EMOTIV_EEG,
                     remove_dc: bool = True, **meta) -> Recording:
     "An Emotiv EPOC export (`.csv` or `.csv.gz`): EEG columns in µV become channels, the rest `aux`."
@@ -434,6 +440,7 @@ def read_emotiv_csv(path: str | Path, *, sfreq: float = 128.0, eeg_columns: Sequ
 # %% ../../nbs/12_data.readers.ipynb #c024
 HMS_EEG = ["Fp1", "F3", "C3", "P3", "F7", "T3", "T5", "O1", "Fz", "Cz", "Pz", "Fp2", "F4", "C4", "P4", "F8", "T4", "T6", "O2"]
 
+# %% ../../nbs/12_data.readers.ipynb #c024a
 def read_hms_eeg(path: str | Path, *, sfreq: float = 200.0, nan: str = "raise", **meta) -> Recording:
     "A Kaggle HMS raw-EEG parquet: 19 EEG channels + EKG, µV, 200 Hz."
     check_option("nan", nan, ["raise", "zero"])
@@ -458,6 +465,7 @@ READERS = {".edf": read_edf, ".bdf": read_edf, ".fif": read_fif, ".npy": read_np
            ".txt": read_text_signal, ".parquet": read_hms_eeg, ".csv": read_emotiv_csv, ".gz": read_emotiv_csv}
 "Format readers by file extension (lower case); dataset loaders add the rates and channel names each needs."
 
+# %% ../../nbs/12_data.readers.ipynb #c025a
 def read_file(path: str | Path, **kwargs) -> Recording:
     "Read any supported file by its extension (case-insensitive: Bonn's set N ends in `.TXT`)."
     path = Path(path)

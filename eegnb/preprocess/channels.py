@@ -27,11 +27,13 @@ STANDARD_1020: list[str] = ["Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T7", "C
 OLD_1020_NAMES = {"T3": "T7", "T4": "T8", "T5": "P7", "T6": "P8"}
 "Old 10-20 names and their 10-10 names (same positions)."
 
+# %% ../../nbs/21_preprocess.channels.ipynb #c005a
 def montage_name() -> str:
     "Name of MNE's 10-05 template montage: `colin27_1005` from MNE 1.13 on, `standard_1005` before (same positions)."
     import mne
     return "colin27_1005" if "colin27_1005" in mne.channels.get_builtin_montages() else "standard_1005"
 
+# %% ../../nbs/21_preprocess.channels.ipynb #c005b
 @functools.cache
 def electrode_names() -> dict[str, str]:
     """Upper-case name -> montage name (`"FCZ"` -> `"FCz"`), for every electrode of MNE's 10-05 template (343,
@@ -76,10 +78,12 @@ def parse_label(label: str) -> tuple[str | None, str, str]:
         return name, "electrode", ""
     return None, "unknown", f"{label!r} is not an electrode of the 10-05 system (MNE's standard_1005 montage)."
 
+# %% ../../nbs/21_preprocess.channels.ipynb #c008a
 def try_canonical_name(label: str) -> str | None:
     "The 10-05 name of the electrode `label` spells (e.g. 'EEG T3' -> 'T7'), or None if it is not one electrode."
     return parse_label(label)[0]
 
+# %% ../../nbs/21_preprocess.channels.ipynb #c008b
 def canonical_name(label: str) -> str:
     """The 10-05 name (case as in MNE's `standard_1005`) of the electrode that `label` spells.
 
@@ -106,6 +110,7 @@ def _sort_channels(rec: Recording) -> tuple[dict[str, str], list[str], dict[str,
             if what == "bipolar": bipolar_labels.append(label)
     return mapped, bipolar_labels, dropped
 
+# %% ../../nbs/21_preprocess.channels.ipynb #c012a
 def _refuse_unplaceable(rec: Recording, mapped: dict, bipolar_labels: list, action: str) -> None:
     "DataError for recordings with fewer than two EEG channels, or mostly bipolar EEG channels."
     eeg = [c for c, t in zip(rec.ch_names, rec.ch_types) if t == "eeg"]
@@ -134,6 +139,7 @@ def _refuse_non_uv(rec: Recording, labels) -> None:
     if bad:
         raise DataError(rec.source, f"EEG channels not in µV: {bad}.", "Convert them to µV when reading the file.")
 
+# %% ../../nbs/21_preprocess.channels.ipynb #c012b
 def spline_fill(data: np.ndarray, names: list[str], missing: list[str], sfreq: float) -> np.ndarray:
     "Spherical-spline estimates `(len(missing), n_times)` µV from `data` `(len(names), n_times)` µV via MNE."
     import mne
@@ -204,6 +210,7 @@ def _find_channel(rec: Recording, name: str) -> str | None:
     hits = [c for c in rec.ch_names if want and try_canonical_name(c) == want]
     return hits[0] if len(hits) == 1 else None
 
+# %% ../../nbs/21_preprocess.channels.ipynb #c020a
 def rereference(rec: Recording, ref: str = "average") -> Recording:
     """`rec` with its EEG channels (µV) re-referenced to `ref`: "average" (all EEG channels), "linked_ears"
     (mean of A1/A2 or M1/M2) or one channel's name; other channels unchanged. Uses MNE `set_eeg_reference`."""
@@ -263,6 +270,7 @@ BIPOLAR_CHAINS: dict[str, list[tuple[str, str]]] = {"double_banana": DOUBLE_BANA
 """Named bipolar chain sets (`PrepConfig(montage="bipolar", chains=name)`): the 16 double-banana chains, the 18 of the
 seizure detectors (CHB-MIT's double banana plus Fz-Cz, Cz-Pz, in CHB-MIT's order) and all 22 CHB-MIT pairs."""
 
+# %% ../../nbs/21_preprocess.channels.ipynb #c023a
 def bipolar(rec: Recording, pairs: Sequence[tuple[str, str]]) -> Recording:
     """Bipolar derivations `(len(pairs), n_times)` µV of a referential `rec`: channel "A-B" is A − B.
 

@@ -27,6 +27,7 @@ __all__ = ['PrepConfig', 'antialias_filter', 'filter_resample', 'filter_and_resa
 # %% ../../nbs/25_preprocess.pipeline.ipynb #c004
 _HASH_OPTIONAL = {"fill": "interpolate", "min_real": 0.6, "chains": None, "filtering": "fused"}
 
+# %% ../../nbs/25_preprocess.pipeline.ipynb #c004a
 @dataclass(frozen=True)
 class PrepConfig:
     """Everything that decides what a window contains. Units: Hz and s.
@@ -92,6 +93,7 @@ def antialias_filter(sfreq_in: float, sfreq_out: float, up: int, f_pass: float) 
     n = int(np.ceil(3.3 * fs_up / (f_stop - f_pass))) | 1              # Hamming window: ~53 dB, as MNE's FIR designs
     return firwin(n, (f_pass + f_stop) / 2, window="hamming", fs=fs_up)
 
+# %% ../../nbs/25_preprocess.pipeline.ipynb #c007a
 def _fused_fir(sfreq: float, l_freq, h_freq, notch_freq) -> tuple[np.ndarray, float]:
     "Band-pass (and notch) as one zero-phase FIR at `sfreq`, MNE's designs; returns it and its stopband edge (Hz)."
     nyq = sfreq / 2
@@ -133,6 +135,7 @@ def _montage(rec: Recording, config: PrepConfig) -> tuple[Recording, str]:
         rec.provenance["montage_note"] = "kept native channels: could not be mapped onto the 10-20 target"
         return rec, "native"
 
+# %% ../../nbs/25_preprocess.pipeline.ipynb #c009a
 def filter_and_resample(rec: Recording, config: PrepConfig) -> Recording:
     """`rec` at `config.sfreq`, band-passed and notched (`filter_resample`); a rate ratio polyphase cannot take
     exactly (Bonn's 173.61 Hz) is resampled by MNE's FFT method first. The notch frequency is detected from the
@@ -160,6 +163,7 @@ def filter_and_resample(rec: Recording, config: PrepConfig) -> Recording:
     return replace(rec, data=data, sfreq=config.sfreq, provenance=prov, labels=dict(rec.labels),
                    aux=None)
 
+# %% ../../nbs/25_preprocess.pipeline.ipynb #c009b
 def preprocess(rec: Recording, config: PrepConfig = PrepConfig()) -> Windows:
     """Run the whole pipeline on one recording; returns its `Windows` (table with labels and quality flags,
     `meta` with the montage used, filled channels, channel quality and the config hash).

@@ -30,6 +30,7 @@ def _clip_samples(x: np.ndarray, rails: tuple[float, float] | None) -> int:
         return int(np.count_nonzero((x <= rails[0]) | (x >= rails[1])))
     return int(max(np.count_nonzero(x == x.max()), np.count_nonzero(x == x.min())))
 
+# %% ../../nbs/23_preprocess.quality.ipynb #c005a
 def windowed_max_corr(x: np.ndarray, win: int, *, block: int = 4096) -> np.ndarray:
     """For each whole window of `win` samples of `x` `(n_chans, n_times)`, each channel's largest absolute Pearson
     correlation with any other channel: `(n_windows, n_chans)`. A constant channel correlates with nothing (0)."""
@@ -49,11 +50,13 @@ def windowed_max_corr(x: np.ndarray, win: int, *, block: int = 4096) -> np.ndarr
         out[b0:b1] = c.max(-1)
     return out
 
+# %% ../../nbs/23_preprocess.quality.ipynb #c005b
 def _robust_sd(x: np.ndarray) -> np.ndarray:
     "1.4826 × median absolute deviation of each row of `x` (0 for a channel constant in more than half its samples)."
     med = np.median(x, axis=-1, keepdims=True)
     return 1.4826 * np.median(np.abs(x - med), axis=-1)
 
+# %% ../../nbs/23_preprocess.quality.ipynb #c005bx1
 def channel_quality(rec: Recording, *, flat_uv: float = 0.5, flat_run_s: float = 5.0, clip_fraction: float = 0.001,
                     min_clip_samples: int = 8, rails_uv: tuple | None = None, amp_uv: float = 500.0,
                     line_ratio: float = 10.0, hf_ratio: float = 0.3, corr_threshold: float = 0.4,

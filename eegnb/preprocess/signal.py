@@ -38,6 +38,7 @@ def pick_indices(rec: Recording, picks: str | Sequence[str] | None = None) -> np
                         f"Channels are {rec.ch_names}; types are {sorted(set(rec.ch_types))}.")
     return np.array([i for i, (n, t) in enumerate(zip(rec.ch_names, rec.ch_types)) if n in picks or t in picks], dtype=int)
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c005a
 def with_step(rec: Recording, step: str, **info) -> dict:
     "`rec.provenance` with `{'step': step, **info}` appended to its `steps` list (the processing history, in order)."
     return {**rec.provenance, "steps": [*rec.provenance.get("steps", []), {"step": step, **info}]}
@@ -79,6 +80,7 @@ def _overlap_save(seg: np.ndarray, h: np.ndarray, out: np.ndarray, add: np.ndarr
         a, b = k * step, min((k + 1) * step, n_out)
         np.add(y[:, k, n_h - 1:n_h - 1 + b - a], add, out=out[:, a:b])
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c008a
 def apply_fir(x: np.ndarray, h: np.ndarray, *, chunk_size: int | None = None, workers: int = 1,
               out: np.ndarray | None = None) -> np.ndarray:
     """Filter each row of `x` `(n_chans, n_times)` with the zero-phase (odd-length, symmetric) FIR filter `h`,
@@ -134,6 +136,7 @@ def design_bandpass(sfreq: float, l_freq: float | None, h_freq: float | None, *,
     "The zero-phase FIR filter (`(n_taps,)`, read-only) that `raw.filter(l_freq, h_freq)` uses at `sfreq` Hz (MNE's design)."
     return _mne_fir(float(sfreq), l_freq, h_freq, filter_length, l_trans_bandwidth, h_trans_bandwidth)
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c014a
 def row_runs(idx: Sequence[int]) -> list[slice]:
     "Sorted row indices `idx` as slices of consecutive rows (`[0, 1, 2, 5]` → `[0:3, 5:6]`): views, not copies."
     idx = np.asarray(idx, dtype=int)
@@ -141,11 +144,13 @@ def row_runs(idx: Sequence[int]) -> list[slice]:
     breaks = np.flatnonzero(np.diff(idx) != 1) + 1
     return [slice(int(r[0]), int(r[-1]) + 1) for r in np.split(idx, breaks)]
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c014b
 def take_rows(data: np.ndarray, idx: Sequence[int]) -> np.ndarray:
     "Rows `idx` (sorted) of `data`: a view when they are consecutive (no copy of a long recording), else a copy."
     runs = row_runs(idx)
     return data[runs[0]] if len(runs) == 1 else data[np.asarray(idx, dtype=int)]
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c014c
 def _warn_long(h: np.ndarray, n_times: int, sfreq: float, source: str) -> None:
     "Warn (at the public function's caller) when the filter `h` is longer than the signal, as MNE does."
     if len(h) > n_times:
@@ -180,6 +185,7 @@ def filter_array(x: np.ndarray, sfreq: float, l_freq: float | None, h_freq: floa
     res = apply_fir(flat, h, chunk_size=chunk_size, workers=workers, out=None if out is None else out.reshape(flat.shape))
     return res.reshape(x.shape) if out is None else out
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c014d
 def _filtered(rec: Recording, apply, n_taps: int, picks, step: str, **info) -> Recording:
     """A copy of `rec` whose channels `picks` are `apply(rows, out=...)` of their rows (consecutive runs, no
     copies), the step noted in the provenance."""
@@ -217,6 +223,7 @@ def bandpass(rec: Recording, l_freq: float | None, h_freq: float | None, *, pick
 LINE_FREQS = (50.0, 60.0)
 "Mains frequencies `notch` looks for when not told: 50 Hz (Europe, Africa, most of Asia) and 60 Hz (the Americas)."
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c019a
 def psd_welch(x: np.ndarray, sfreq: float, *, seg_s: float = 4.0, chunk_s: float = 600.0) -> tuple[np.ndarray, np.ndarray]:
     """Welch power spectral density of each row of `x` `(n_chans, n_times)` (µV) at `sfreq` Hz: `(freqs, psd)`,
     `freqs` `(n_freqs,)` Hz and `psd` `(n_chans, n_freqs)` µV²/Hz.
@@ -236,6 +243,7 @@ def psd_welch(x: np.ndarray, sfreq: float, *, seg_s: float = 4.0, chunk_s: float
         total, weight = total + p * (e - s), weight + (e - s)
     return freqs, total / weight
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c019b
 def peak_ratio(freqs: np.ndarray, psd: np.ndarray, freq: float, *, half_width: float = 1.0,
                neighbours: tuple[float, float] = (2.0, 5.0)) -> np.ndarray:
     """Mean power within `half_width` Hz of `freq` over the mean power `neighbours` Hz away on both sides, for
@@ -249,11 +257,13 @@ def peak_ratio(freqs: np.ndarray, psd: np.ndarray, freq: float, *, half_width: f
     with np.errstate(divide="ignore", invalid="ignore"):
         return psd[..., d <= half_width].mean(-1) / psd[..., near].mean(-1)
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c019c
 def line_freq_ratios(freqs: np.ndarray, psd: np.ndarray) -> dict[float, float]:
     "`peak_ratio` of the channels' mean spectrum (`psd` `(n_chans, n_freqs)`) at each of `LINE_FREQS`."
     mean = np.asarray(psd).mean(axis=0)
     return {f: float(peak_ratio(freqs, mean, f)) for f in LINE_FREQS}
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c019d
 def detect_line_freq(rec: Recording, *, picks: str | Sequence[str] | None = None,
                      min_ratio: float = 3.0) -> tuple[float | None, dict[float, float]]:
     """The mains frequency of `rec` (50 or 60 Hz, or None if neither peak reaches `min_ratio`), with the
@@ -264,6 +274,7 @@ def detect_line_freq(rec: Recording, *, picks: str | Sequence[str] | None = None
     best = max(LINE_FREQS, key=lambda f: -np.inf if np.isnan(ratios[f]) else ratios[f])
     return (best if ratios[best] >= min_ratio else None), ratios
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c019e
 def line_noise_ratio(rec: Recording, freq: float | None = None, *,
                      picks: str | Sequence[str] | None = None) -> pd.Series:
     """Line-noise `peak_ratio` of each channel (EEG unless `picks`), indexed by channel name.
@@ -293,6 +304,7 @@ def design_notch(sfreq: float, freqs: float | Sequence[float], *, notch_widths: 
     highs = [float(f + w / 2.0 + tb_2) for f, w in zip(freqs, widths)]
     return _mne_fir(float(sfreq), tuple(highs), tuple(lows), filter_length, tb_2, tb_2)
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c020a
 def notch(rec: Recording, freqs: float | Sequence[float] | None = None, *, picks: str | Sequence[str] | None = None,
           notch_widths: float | Sequence[float] | None = None, trans_bandwidth: float = 1.0, min_ratio: float = 3.0,
           chunk_s: float = 600.0, workers: int = 1) -> Recording:
@@ -327,6 +339,7 @@ def rational_ratio(sfreq_from: float, sfreq_to: float) -> Fraction:
     "The exact ratio `sfreq_to / sfreq_from` of two rates as written (173.61 Hz is 17361/100 Hz), in lowest terms."
     return Fraction(repr(float(sfreq_to))) / Fraction(repr(float(sfreq_from)))
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c028a
 def _resample_poly_chunked(x: np.ndarray, up: int, down: int, chunk: int) -> np.ndarray:
     "`resample_poly(x, up, down)` along the last axis of `(n_chans, n)`, computed over chunks of about `chunk` samples."
     n = x.shape[1]
@@ -353,6 +366,7 @@ def decimate(x: np.ndarray, q: int, *, chunk_size: int | None = None) -> np.ndar
     if q == 1: return x.astype(np.float32)
     return _resample_poly_chunked(x, 1, q, chunk_size or x.shape[1])
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c028b
 def resample(rec: Recording, sfreq: float, *, method: str = "poly", max_denominator: int = 1000,
              chunk_s: float = 600.0) -> Recording:
     """`rec` resampled to `sfreq` Hz (all channels), float32.
@@ -403,6 +417,7 @@ def robust_center_scale(x: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.n
         scale = np.where(scale > 0, scale, np.where(sd > 0, sd, 1.0))
     return med, scale
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c035a
 def robust_z(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """`(x − median) / (1.4826 · MAD)` along `axis` of `x` (any shape, e.g. `(n_windows, n_chans, n_times)`);
     float32 for float32 input. Scales of 0 fall back as in `robust_center_scale`."""
@@ -410,6 +425,7 @@ def robust_z(x: np.ndarray, axis: int = -1) -> np.ndarray:
     med, scale = robust_center_scale(x, axis)
     return ((x - med) / scale).astype(np.float32 if x.dtype == np.float32 else np.float64)
 
+# %% ../../nbs/22_preprocess.signal.ipynb #c035b
 def normalize(rec: Recording, method: str = "robust_z", *, picks: str | Sequence[str] | None = None) -> Recording:
     """Normalise each channel of `rec` (EEG unless `picks`) over the whole recording.
 

@@ -66,6 +66,7 @@ def _fixed_starts(rec: Recording, window_s: float, stride_s: float) -> np.ndarra
     if n < 1 or step < 1: raise ValueError(f"window_s and stride_s must be at least one sample, got {window_s}, {stride_s}.")
     return np.arange(0, rec.n_times - n + 1, step)
 
+# %% ../../nbs/24_preprocess.windows.ipynb #c008a
 def make_windows(rec: Recording, *, window_s: float | None = 10.0, stride_s: float | None = None, align: str = "auto",
                  events: tuple[str, ...] | None = None, stage_epoch_s: float | None = None) -> Windows:
     """Cut `rec` into windows.
