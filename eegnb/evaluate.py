@@ -72,6 +72,7 @@ class Scores:
         body = ", ".join(f"{r.metric} {r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in self.table.itertuples())
         return f"<Scores {self.level}: {body} | {self.n_groups} groups, {self.n_samples} samples>"
 
+# %% ../nbs/40_evaluate.ipynb #c009a
 def _metrics(y, pred, proba, classes) -> dict:
     from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score, f1_score, roc_auc_score
     out = {"balanced_accuracy": balanced_accuracy_score(y, pred), "macro_f1": f1_score(y, pred, average="macro"),
@@ -104,6 +105,7 @@ def score(oof: pd.DataFrame, *, n_boot: int = 1000, seed: int = 0, level: str = 
             for k, v in point.items()]
     return Scores(pd.DataFrame(rows), len(uniq), len(oof), level)
 
+# %% ../nbs/40_evaluate.ipynb #c009b
 def aggregate(oof: pd.DataFrame, by: str = "group") -> pd.DataFrame:
     "Per-group predictions: mean class probabilities of the group's windows, the majority true label, the argmax."
     pcols = [c for c in oof.columns if c.startswith("proba_")]
@@ -123,6 +125,7 @@ CLASSIFIER_DEFAULTS: dict[str, dict] = {
 }
 "The standard settings of each feature classifier: `LogisticRegression` and `LGBMClassifier` keyword arguments."
 
+# %% ../nbs/40_evaluate.ipynb #c014a
 def feature_classifier(kind: str, *, seed: int = 0, **overrides):
     """A fresh sklearn classifier with `CLASSIFIER_DEFAULTS[kind]`, updated by `overrides` (keyword arguments of
     the estimator, e.g. `C=1.0`, `n_estimators=300`, `min_child_samples=5`): `logistic` is median imputation +

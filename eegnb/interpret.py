@@ -23,6 +23,7 @@ def _band_edges(bands=BANDS) -> dict[str, tuple[float, float]]:
     "`{name: (low_hz, high_hz)}` view of `bands` (default `eegnb.features.spectral.BANDS`), in table order."
     return {name: (lo, hi) for name, lo, hi in check_bands(bands)}
 
+# %% ../nbs/45_interpret.ipynb #c005a
 def parse_feature_name(name: str) -> tuple[str | None, str | None]:
     """`(band, channel)` of a feature column named `<feature>_<band>_<channel>` or `<feature>_<channel>`.
     `channel` is the last `_` token (None when the name has no `_`); `band` is the last middle token that names
@@ -39,6 +40,7 @@ def _mean_abs(values: np.ndarray) -> np.ndarray:
     m = np.abs(values).mean(axis=0)
     return m.mean(axis=-1) if m.ndim == 2 else m
 
+# %% ../nbs/45_interpret.ipynb #c008a
 def plot_topomap(importance: pd.Series, *, title: str = "mean |SHAP| per channel", cmap: str = "Reds"):
     """Scalp topomap of a per-channel importance (`Series` indexed by channel name) on the positions of MNE's
     10-05 template montage (`eegnb.preprocess.channels.montage_name()`; its 10-20 electrodes sit where

@@ -47,12 +47,14 @@ _ID_COLUMNS = ["dataset", "subject", "session", "run", "site", "record", "key", 
 _RESERVED = set(_ID_COLUMNS) | {"filled_channels", "n_filled", "config_hash"}
 _META_NOT_INDEXED = set(_ID_COLUMNS) | {"filled_channels", "labels", "provenance", "config_hash"}
 
+# %% ../nbs/29_store.ipynb #c007a
 def store_key(dataset: str, record: str) -> str:
     "The file-safe key `<dataset>__<record>` of a record (with a hash suffix when characters had to be replaced)."
     raw = f"{dataset}__{record}"
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", raw).lstrip(".")
     return safe if safe == raw else f"{safe}-{hashlib.sha1(raw.encode()).hexdigest()[:8]}"
 
+# %% ../nbs/29_store.ipynb #c007b
 def _jsonable(x: Any) -> Any:
     "`x` with numpy scalars/arrays, paths, dates and DataFrames turned into JSON types (NaN/inf -> None)."
     if isinstance(x, dict): return {str(k): _jsonable(v) for k, v in x.items()}
@@ -104,6 +106,7 @@ def _check_windows(w: Windows, key: str, config_hash: str) -> tuple[np.ndarray, 
                         "Preprocessing must reject or repair them; the store never holds non-finite samples.")
     return data, table
 
+# %% ../nbs/29_store.ipynb #c010a
 def _opt_str(v) -> str | None:
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
@@ -124,6 +127,7 @@ def _index_part(key: str, w: Windows, table: pd.DataFrame, config_hash: str) -> 
     df["start_s"], df["stop_s"] = df.start_s.astype(float), df.stop_s.astype(float)
     return df
 
+# %% ../nbs/29_store.ipynb #c010b
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try: os.fsync(fd)
@@ -135,6 +139,7 @@ def _fsync_tree(root: Path) -> None:
         for f in files: _fsync(Path(d) / f)
         _fsync(Path(d))
 
+# %% ../nbs/29_store.ipynb #c010c
 def _write_shard(path: Path, data: np.ndarray, w: Windows, key: str, config_hash: str) -> None:
     import zarr
     from zarr.codecs import BloscCodec
@@ -147,6 +152,7 @@ def _write_shard(path: Path, data: np.ndarray, w: Windows, key: str, config_hash
     g.attrs.update({"key": key, "ch_names": [str(ch) for ch in w.ch_names], "sfreq": float(w.sfreq),
                     "config_hash": config_hash, "eegnb_version": eegnb.__version__, "meta": _jsonable(w.meta)})
 
+# %% ../nbs/29_store.ipynb #c010d
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     "Write `path` through a temporary file beside it (`write(tmp)`), fsync, then `os.replace`."
     tmp = path.parent / f".tmp-{path.stem}-{uuid.uuid4().hex}{path.suffix}"
@@ -163,6 +169,7 @@ def _write_part(path: Path, df: pd.DataFrame, key: str, config_hash: str) -> Non
                                    b"eegnb.key": key.encode()})
     _atomic_write(path, lambda p: pq.write_table(t, p))
 
+# %% ../nbs/29_store.ipynb #c010e
 def _publish(out: Path, key: str, tmp_shard: Path, part: pd.DataFrame, config_hash: str) -> None:
     "Move a finished shard into place and write its index part last."
     index, final = out / "index" / f"{key}.parquet", out / "shards" / f"{key}.zarr"
@@ -177,6 +184,7 @@ def _publish(out: Path, key: str, tmp_shard: Path, part: pd.DataFrame, config_ha
     _write_part(index, part, key, config_hash)
     if old is not None: shutil.rmtree(old, ignore_errors=True)
 
+# %% ../nbs/29_store.ipynb #c010f
 def write_windows(out: str | Path, key: str, windows: Windows, *, config_hash: str) -> int:
     """Write one record's `windows` into the store at `out` under `key`; return the number of windows.
 
@@ -229,6 +237,7 @@ def _fast_layout(meta: dict) -> bool:
     except (KeyError, TypeError, ValueError):
         return False
 
+# %% ../nbs/29_store.ipynb #c013a
 class _ShardReader:
     "Windows of one record's `data` array read straight from its Zarr v3 shard files (one Blosc chunk per window)."
     def __init__(self, path: Path, meta: dict):
@@ -277,6 +286,7 @@ class _ShardReader:
                             "Delete this record's index part and rerun prepare.")
         blosc.decompress(raw, out)
 
+# %% ../nbs/29_store.ipynb #c013b
 class _ZarrReader:
     "The same interface through zarr-python, for arrays in any other layout."
     def __init__(self, path: Path):
@@ -285,6 +295,7 @@ class _ZarrReader:
         self.shape = self.array.shape
     def read(self, i: int, out: np.ndarray) -> None: out[...] = self.array[int(i)]
 
+# %% ../nbs/29_store.ipynb #c013c
 def _read_json(path: Path) -> dict:
     try: return json.loads(path.read_text())
     except (OSError, ValueError) as e:
@@ -300,6 +311,7 @@ def _part_hash(path: Path) -> str | None:
 def _parts(out: Path) -> list[Path]:
     return sorted(p for p in (out / "index").glob("*.parquet") if not p.name.startswith("."))
 
+# %% ../nbs/29_store.ipynb #c013d
 class WindowStore:
     """The windows of a store: `index` (one row per window, see `write_windows` for the columns),
     `shards` (one row per record: key, n_windows, n_chans, n_times, sfreq, ch_names) and `info` (store.json).
@@ -403,6 +415,7 @@ class WindowStore:
         return pd.DataFrame({"records": g.key.nunique(), "windows": g.size(), "subjects": g.subject.nunique(),
                              "windows_with_filled": g.n_filled.apply(lambda s: int((s > 0).sum()))})
 
+# %% ../nbs/29_store.ipynb #c013e
 def _concat_parts(tables: list[pa.Table]) -> pd.DataFrame:
     """One DataFrame of the index parts; a column whose type differs between parts (a label that is a number in
     one dataset and text in another) keeps each part's values in an object column."""
@@ -416,6 +429,7 @@ def _concat_parts(tables: list[pa.Table]) -> pd.DataFrame:
             warnings.simplefilter("ignore", FutureWarning)              # all-null columns in some parts
             return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
 
+# %% ../nbs/29_store.ipynb #c013f
 def open_store(out: str | Path) -> WindowStore:
     """Open the window store at `out` and check it (see above); `DataError` naming the index part otherwise.
     Reads index parts and shard metadata only; windows are read on demand."""
@@ -522,6 +536,7 @@ def _init_store(out: Path, config, config_hash: str, *, overwrite: bool) -> None
             "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
     _atomic_write(info_path, lambda p: p.write_text(json.dumps(info, indent=1)))
 
+# %% ../nbs/29_store.ipynb #c026a
 class _StoreLock:
     "One writer per store: `<out>/.prepare.lock` holds the pid and host; a dead pid's lock is taken over."
     def __init__(self, out: Path): self.path = out / ".prepare.lock"
@@ -571,6 +586,7 @@ def _prepare_one(dataset: str, row: dict, key: str, out: str, config, config_has
     except Exception as e:
         return key, "failed", 0, time.perf_counter() - t0, f"{type(e).__name__}: {e}", traceback.format_exc(limit=8)
 
+# %% ../nbs/29_store.ipynb #c027a
 def _run_tasks(tasks: list[tuple], *, scheduler: str | None, n_workers: int | None, progress: bool) -> list[tuple]:
     "Run `_prepare_one(*task)` for every task on Dask; results in completion order."
     from distributed import Client, LocalCluster, as_completed

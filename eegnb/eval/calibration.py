@@ -42,6 +42,7 @@ def reliability_table(y_true, proba, n_bins: int = 15) -> pd.DataFrame:
                                 count=("accuracy", "size")).reset_index()
     return out
 
+# %% ../../nbs/43_eval.calibration.ipynb #c003a
 def expected_calibration_error(y_true, proba, n_bins: int = 15) -> float:
     "Top-label ECE with `n_bins` equal-width bins: Σ_bins (count / n) · |accuracy − confidence|."
     t = reliability_table(y_true, proba, n_bins)
@@ -86,6 +87,7 @@ class TemperatureScaler:
         e = np.exp(z)
         return e / e.sum(1, keepdims=True)
 
+# %% ../../nbs/43_eval.calibration.ipynb #c004a
 def fit_temperature(logits, y) -> float:
     "The temperature `TemperatureScaler().fit(logits, y)` finds."
     return TemperatureScaler().fit(logits, y).temperature

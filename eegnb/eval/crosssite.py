@@ -24,6 +24,7 @@ __all__ = ['CROSS_SITE_METRICS', 'ID_COLUMNS', 'best_threshold', 'binary_metrics
 CROSS_SITE_METRICS = ("balanced_accuracy", "auroc", "ece", "brier")
 "Metrics of `cross_site_scores`: balanced accuracy at the in-site threshold, AUROC, ECE (10 bins), Brier score."
 
+# %% ../../nbs/44_eval.crosssite.ipynb #c005a
 def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     "The probability cut-off that maximises balanced accuracy of `p >= t` for binary `y` (ties: the middle one)."
     y, p = np.asarray(y).astype(int), np.asarray(p, dtype=float)
@@ -35,6 +36,7 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     best = np.flatnonzero(ba == ba.max())
     return float(cuts[best[len(best) // 2]])
 
+# %% ../../nbs/44_eval.crosssite.ipynb #c005b
 def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float, n_bins: int = 10) -> dict:
     """Balanced accuracy of `p >= threshold`, AUROC (Mann-Whitney, ties counted half), top-label ECE (`n_bins` bins,
     as `eegnb.eval.calibration.expected_calibration_error`) and Brier score of positive-class probabilities `p`.
@@ -55,6 +57,7 @@ def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float, n_bins: int =
     gap = np.abs(np.bincount(b, correct, n_bins) - np.bincount(b, conf, n_bins)).sum() / n
     return {"balanced_accuracy": float(ba), "auroc": float(auroc), "ece": float(gap), "brier": float(np.mean((p - y) ** 2))}
 
+# %% ../../nbs/44_eval.crosssite.ipynb #c005c
 def bootstrap_metrics(y, p, groups, threshold: float, *, n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
     "`binary_metrics` with 95% percentile intervals from resampling whole `groups`; columns metric, value, ci_low, ci_high."
     y, p, groups = np.asarray(y), np.asarray(p), np.asarray(groups)
@@ -71,6 +74,7 @@ def bootstrap_metrics(y, p, groups, threshold: float, *, n_boot: int = 200, seed
 ID_COLUMNS = ("site", "y", "group", "unit")
 "Columns of a cross-site table that are not features."
 
+# %% ../../nbs/44_eval.crosssite.ipynb #c008a
 def channelwise_table(X: np.ndarray, sfreq: float, *, site: str, y: Sequence, groups: Sequence, units: Sequence,
                       featurizer: Callable | None = None) -> pd.DataFrame:
     """Single-channel feature rows of windows `X (n_windows, n_chans, n_times)` µV at `sfreq` Hz: one row per window
@@ -89,10 +93,12 @@ def channelwise_table(X: np.ndarray, sfreq: float, *, site: str, y: Sequence, gr
                         "group": np.repeat(np.asarray(groups).astype(str), c), "unit": np.repeat(np.asarray(units).astype(str), c)})
     return pd.concat([ids, feats], axis=1)
 
+# %% ../../nbs/44_eval.crosssite.ipynb #c008b
 def feature_columns(table: pd.DataFrame) -> list[str]:
     "The feature columns of a cross-site table (everything but `ID_COLUMNS`)."
     return [c for c in table.columns if c not in ID_COLUMNS]
 
+# %% ../../nbs/44_eval.crosssite.ipynb #c008c
 def site_zscore(table: pd.DataFrame, features: Sequence[str] | None = None) -> pd.DataFrame:
     "Each feature standardised with its own site's mean and standard deviation (no labels used)."
     features = list(features or feature_columns(table))
@@ -111,6 +117,7 @@ def _unit_mean(df: pd.DataFrame) -> pd.DataFrame:
     return df.groupby("unit", sort=False).agg(y=("y", "first"), group=("group", "first"), proba=("proba", "mean"),
                                              fold=("fold", "first")).reset_index()
 
+# %% ../../nbs/44_eval.crosssite.ipynb #c011a
 def in_site_predictions(table: pd.DataFrame, make_model: Callable, *, features: Sequence[str] | None = None,
                         n_splits: int = 5, seed: int = 0) -> pd.DataFrame:
     """Grouped cross-validated unit probabilities inside `table` (one or more sites pooled): columns unit, y, group,
@@ -125,6 +132,7 @@ def in_site_predictions(table: pd.DataFrame, make_model: Callable, *, features: 
     units["threshold"] = [best_threshold(units.y[units.fold != f], units.proba[units.fold != f]) for f in units.fold]
     return units
 
+# %% ../../nbs/44_eval.crosssite.ipynb #c011b
 def cross_site_scores(table: pd.DataFrame, make_model: Callable | str, *, pairs: str | Sequence[tuple] = "all_pairs",
                       normalize: str = "none", features: Sequence[str] | None = None, n_splits: int = 5,
                       n_boot: int = 200, seed: int = 0, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -206,6 +214,7 @@ def cross_site_figure(scores: pd.DataFrame, metrics: Sequence[str] = ("auroc", "
     fig.update_layout(title=title, barmode="group", legend=dict(orientation="h", y=-0.25))
     return fig
 
+# %% ../../nbs/44_eval.crosssite.ipynb #c015a
 def reliability_figure(predictions: pd.DataFrame, n_bins: int = 10, title: str = "Reliability (out-of-site)"):
     "Plotly reliability curves (mean predicted probability vs observed frequency of the positive class) per train → test pair."
     import plotly.graph_objects as go

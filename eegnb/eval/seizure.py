@@ -41,6 +41,7 @@ def _check_post_params(threshold_on, threshold_off, smooth_s, min_duration_s, me
         if not (np.isfinite(v) and v >= 0):
             raise ValueError(f"{name} must be a number of seconds >= 0, got {v!r}.")
 
+# %% ../../nbs/42_eval.seizure.ipynb #c005a
 def moving_average(proba, sfreq: float, smooth_s: float) -> np.ndarray:
     """Centred moving average of `proba` `(n_samples,)` over `smooth_s` s (`round(smooth_s * sfreq)` samples, at
     least 1). Near the edges the window is truncated and averages only the samples it covers."""
@@ -53,6 +54,7 @@ def moving_average(proba, sfreq: float, smooth_s: float) -> np.ndarray:
     hi = np.clip(idx + n - (n - 1) // 2, 0, len(p))
     return (csum[hi] - csum[lo]) / (hi - lo)
 
+# %% ../../nbs/42_eval.seizure.ipynb #c005b
 def _hysteresis_runs(p: np.ndarray, on: float, off: float) -> tuple[np.ndarray, np.ndarray]:
     "Sample indices `[start, stop)` of events: start at the first sample >= on, stop at the first sample < off."
     above_off = np.concatenate([[False], p >= off, [False]])
@@ -77,6 +79,7 @@ def _merge_and_filter(events: np.ndarray, merge_gap_s: float, min_duration_s: fl
         events = events[events[:, 1] - events[:, 0] >= min_duration_s - eps]
     return events.reshape(-1, 2)
 
+# %% ../../nbs/42_eval.seizure.ipynb #c005c
 def probabilities_to_events(proba, sfreq: float, *, threshold_on: float, threshold_off: float | None = None,
                             smooth_s: float = 0.0, min_duration_s: float = 0.0,
                             merge_gap_s: float = 0.0) -> np.ndarray:
@@ -136,6 +139,7 @@ SCORING_METHODS = ("ovlp", "taes", "szcore")
 SZCORE_FS = 10.0
 "Time grid (Hz) of timescoring's EventScoring, which SzCORE scoring reproduces."
 
+# %% ../../nbs/42_eval.seizure.ipynb #c017a
 @dataclass(frozen=True)
 class SzCoreParameters:
     """SzCORE event-scoring parameters, named after `timescoring.scoring.EventScoring.Parameters`:
@@ -147,6 +151,7 @@ class SzCoreParameters:
     max_event_duration_s: float = 300.0
     min_duration_between_events_s: float = 90.0
 
+# %% ../../nbs/42_eval.seizure.ipynb #c017b
 def _check_events(events, name: str, duration_s: float) -> np.ndarray:
     e = np.zeros((0, 2)) if events is None or len(events) == 0 else np.asarray(events, dtype=np.float64)
     if e.ndim != 2 or e.shape[1] != 2:
@@ -164,6 +169,7 @@ def _check_events(events, name: str, duration_s: float) -> np.ndarray:
         raise ValueError(f"{name} events {tuple(e[i])} and {tuple(e[i + 1])} overlap; merge them first.")
     return e
 
+# %% ../../nbs/42_eval.seizure.ipynb #c017c
 def event_rates(tp, fn, fp, duration_s) -> dict:
     "Sensitivity, precision, F1 and FA/24h from counts (scalars or arrays); NaN where undefined."
     tp, fn, fp, duration_s = (np.asarray(v, dtype=np.float64) for v in (tp, fn, fp, duration_s))
@@ -176,6 +182,7 @@ def event_rates(tp, fn, fp, duration_s) -> dict:
     out = {"sensitivity": sens, "precision": prec, "f1": f1, "fa_per_24h": fa}
     return {k: (float(v) if v.ndim == 0 else v) for k, v in out.items()}
 
+# %% ../../nbs/42_eval.seizure.ipynb #c017d
 def _overlaps(a, b) -> bool:
     return b[1] > a[0] and b[0] < a[1]
 
@@ -184,6 +191,7 @@ def _score_ovlp(ref: np.ndarray, hyp: np.ndarray) -> tuple[float, float, float, 
     tp = int(ov.any(axis=1).sum())
     return tp, len(ref) - tp, int((~ov.any(axis=0)).sum()), len(ref), len(hyp)
 
+# %% ../../nbs/42_eval.seizure.ipynb #c017e
 def _taes_partial(r, h) -> tuple[float, float]:
     "NEDC `calc_hf`: (hit, false alarm) fractions of reference event `r` for hypothesis event `h`."
     (rs, re), (hs, he) = r, h
@@ -215,6 +223,7 @@ def _score_taes(ref: np.ndarray, hyp: np.ndarray) -> tuple[float, float, float, 
         hit, miss, fa = hit + p_hit, miss + p_miss, fa + p_fa
     return hit, miss + sum(ref_free), fa + sum(hyp_free), len(ref), len(hyp)
 
+# %% ../../nbs/42_eval.seizure.ipynb #c017f
 def _szcore_merge(events: list, min_gap: float) -> list:
     "timescoring `_mergeNeighbouringEvents`: join events separated by less than `min_gap` s."
     out = []
@@ -252,6 +261,7 @@ def _score_szcore(ref: np.ndarray, hyp: np.ndarray, duration_s: float,
     fp = sum(bool(np.any(~explained[ix(s):ix(e)])) for s, e in hyp)
     return tp, len(ref) - tp, fp, len(ref), len(hyp)
 
+# %% ../../nbs/42_eval.seizure.ipynb #c017g
 def score_events(ref, hyp, duration_s: float, method: str = "ovlp", *,
                  szcore: SzCoreParameters | None = None) -> dict[str, Any]:
     """Score hypothesis events `hyp` against reference events `ref` (each `(n_events, 2)` onset, offset in s) of
@@ -286,6 +296,7 @@ def _check_recording(rec, i: int, n: int, what: str) -> tuple:
                          f"{len(rec) if hasattr(rec, '__len__') else '?'}.")
     return tuple(rec)
 
+# %% ../../nbs/42_eval.seizure.ipynb #c030a
 def score_recordings(recordings: Sequence[tuple], method: str = "ovlp", *,
                      szcore: SzCoreParameters | None = None) -> pd.DataFrame:
     """Score `recordings`, a sequence of `(ref, hyp, duration_s, subject)` (events `(n_events, 2)` in s), with
@@ -317,6 +328,7 @@ OPERATING_POINT_COLUMNS = ["method", "fa_budget_per_24h", "threshold", "val_fa_p
                            *[c for k in _OP_METRICS for c in (k, f"{k}_ci_low", f"{k}_ci_high")]]
 "Columns of the `operating_points` table."
 
+# %% ../../nbs/42_eval.seizure.ipynb #c033a
 def _check_prob_recordings(recs, name: str, smooth_s: float) -> list[tuple]:
     if len(recs) == 0: raise ValueError(f"{name} is empty: operating points need recordings.")
     out = []
@@ -337,6 +349,7 @@ def _subject_counts(recs, post: PostProcessing, method: str, szcore) -> pd.DataF
                                                                                   "duration_s")}})
     return pd.DataFrame(rows).groupby("subject", sort=True).sum()
 
+# %% ../../nbs/42_eval.seizure.ipynb #c033b
 def bootstrap_event_rates(counts: pd.DataFrame, n_boot: int, seed: int, ci: float) -> dict:
     """Percentile intervals (`ci`, e.g. 0.95) of `event_rates` over `n_boot` resamples of the rows of `counts`
     (one row per subject: tp, fn, fp, duration_s), pooled per resample: `<rate>_ci_low`, `<rate>_ci_high`."""
@@ -352,6 +365,7 @@ def bootstrap_event_rates(counts: pd.DataFrame, n_boot: int, seed: int, ci: floa
         out[f"{k}_ci_low"], out[f"{k}_ci_high"] = float(lo), float(hi)
     return out
 
+# %% ../../nbs/42_eval.seizure.ipynb #c033c
 def operating_points(val: Sequence[tuple], test: Sequence[tuple], fa_per_24h: Sequence[float] = (10, 5, 1), *,
                      method: str = "szcore", post: PostProcessing = PostProcessing(),
                      thresholds: Sequence[float] | None = None, szcore: SzCoreParameters | None = None,

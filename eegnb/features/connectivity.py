@@ -24,11 +24,13 @@ __all__ = ['MEASURES', 'channel_pairs', 'connectivity_feature_names', 'cross_spe
 MEASURES = ("coh", "plv", "corr")
 "Connectivity measures: magnitude-squared coherence, phase-locking value, band-passed Pearson correlation."
 
+# %% ../../nbs/33_features.connectivity.ipynb #c006a
 def channel_pairs(ch_names: Sequence[str]) -> list[tuple[int, int]]:
     "Index pairs `(i, j)`, `i < j`, of the upper triangle, row by row (`(0, 1), (0, 2), ..., (1, 2), ...`)."
     n = len(ch_names)
     return [(i, j) for i in range(n) for j in range(i + 1, n)]
 
+# %% ../../nbs/33_features.connectivity.ipynb #c006b
 def _measures(measures) -> tuple[str, ...]:
     measures = (measures,) if isinstance(measures, str) else tuple(measures)
     if not measures: raise ValueError(f"measures is empty; choose from {list(MEASURES)}.")
@@ -62,6 +64,7 @@ def cross_spectra(x: np.ndarray, sfreq: float, *, nperseg: int, noverlap: int | 
     S = np.einsum("wisf,wjsf->wijf", X, X.conj(), optimize=True) / X.shape[2]
     return freqs[keep], S
 
+# %% ../../nbs/33_features.connectivity.ipynb #c009a
 def _band_idx(freqs, lo, hi, what="coherence") -> np.ndarray:
     idx = (freqs >= lo) & (freqs <= hi)
     if not idx.any():

@@ -25,6 +25,7 @@ BANDS: tuple[tuple[str, float, float], ...] = (
     ("sigma", 12.0, 16.0), ("beta", 13.0, 30.0), ("gamma", 30.0, 45.0))
 "Frequency bands `(name, low_hz, high_hz)`; `sigma` overlaps `alpha` and `beta` on purpose (spindles)."
 
+# %% ../../nbs/31_features.spectral.ipynb #c005a
 def check_bands(bands) -> tuple[tuple[str, float, float], ...]:
     "Normalise `bands` (tuple of `(name, lo, hi)` or `{name: (lo, hi)}`) and check that every band is sane."
     items = [(k, *v) for k, v in bands.items()] if isinstance(bands, Mapping) else [tuple(b) for b in bands]
@@ -37,6 +38,7 @@ def check_bands(bands) -> tuple[tuple[str, float, float], ...]:
         out.append((name, lo, hi))
     return tuple(out)
 
+# %% ../../nbs/31_features.spectral.ipynb #c005b
 def check_windows(x) -> np.ndarray:
     "`x` as float64 `(n_windows, n_chans, n_times)`; a 2-D `(n_chans, n_times)` array is one window."
     x = np.asarray(x, dtype=np.float64)
@@ -66,6 +68,7 @@ def psd(x: np.ndarray, sfreq: float, *, method: str = "welch", fmax: float | Non
         freqs, p = freqs[keep], p[..., keep]
     return freqs, p
 
+# %% ../../nbs/31_features.spectral.ipynb #c008a
 def _integrate(freqs: np.ndarray, p: np.ndarray, lo: float, hi: float) -> np.ndarray:
     "Simpson integral of `p` over the bins with lo <= f <= hi (as `yasa.bandpower_from_psd`); µV²."
     idx = (freqs >= lo) & (freqs <= hi)
@@ -106,6 +109,7 @@ RATIOS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("slowfast", ("delta", "theta"), ("alpha", "beta")))
 "Band-power ratios `(name, numerator bands, denominator bands)`; sums of absolute powers."
 
+# %% ../../nbs/31_features.spectral.ipynb #c014a
 def _edge(freqs, p, pct: float) -> np.ndarray:
     idx = (freqs >= BROADBAND[0]) & (freqs <= BROADBAND[1])
     c = np.cumsum(p[..., idx], axis=-1)
@@ -136,6 +140,7 @@ def _slope(freqs, p) -> np.ndarray:
     lf0 = lf - lf.mean()
     return ((ly - ly.mean(-1, keepdims=True)) @ lf0) / (lf0 @ lf0)   # OLS slope, vectorised
 
+# %% ../../nbs/31_features.spectral.ipynb #c014b
 def spectral_feature_names(ch_names: Sequence[str], *, bands=BANDS) -> list[str]:
     "Column names of `spectral_features` for these channels and bands, in table order."
     bands = check_bands(bands)
@@ -148,6 +153,7 @@ def _ratios(bands):
     have = {b[0] for b in bands}
     return [r for r in RATIOS if set(r[1]) | set(r[2]) <= have]
 
+# %% ../../nbs/31_features.spectral.ipynb #c014c
 def spectral_features(x: np.ndarray, sfreq: float, ch_names: Sequence[str], *, bands=BANDS,
                       method: str = "welch") -> pd.DataFrame:
     """Spectral feature table, one row per window.

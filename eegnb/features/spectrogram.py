@@ -87,10 +87,12 @@ HMS_CHAINS: dict[str, list[tuple[str, str]]] = _chains()
 HMS_FMIN, HMS_FMAX = 0.5, 20.0
 "Frequency range (Hz) of the HMS images."
 
+# %% ../../nbs/34_features.spectrogram.ipynb #c014a
 def hms_frequencies(n_freqs: int = 100) -> np.ndarray:
     "Frequencies (Hz) of the rows of `hms_spectrogram`'s images."
     return np.linspace(HMS_FMIN, HMS_FMAX, n_freqs)
 
+# %% ../../nbs/34_features.spectrogram.ipynb #c014b
 def interp_matrix(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     "`(len(dst), len(src))` linear-interpolation weights from the increasing grid `src` onto `dst` (clamped)."
     if len(src) == 1: return np.ones((len(dst), 1))
@@ -101,6 +103,7 @@ def interp_matrix(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     W[np.arange(len(dst)), k + 1] += a
     return W
 
+# %% ../../nbs/34_features.spectrogram.ipynb #c014c
 def _electrode_rows(ch_names: Sequence[str]) -> dict[str, int]:
     have = {}
     for i, c in enumerate(ch_names):

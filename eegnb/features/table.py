@@ -21,6 +21,7 @@ __all__ = ['TABLE_ID_COLUMNS', 'feature_table']
 TABLE_ID_COLUMNS = ("dataset", "subject", "record", "key", "i", "start_s", "label")
 "Index columns copied (when the store's index has them) in front of the features."
 
+# %% ../../nbs/35_features.table.ipynb #c004a
 def _rows(store, rows) -> np.ndarray:
     n = len(store)
     if rows is None: return np.arange(n, dtype=np.int64)
@@ -35,6 +36,7 @@ def _rows(store, rows) -> np.ndarray:
         raise IndexError(f"rows must lie in 0..{n - 1} (positions in store.index), got {int(r.min())}..{int(r.max())}.")
     return r
 
+# %% ../../nbs/35_features.table.ipynb #c004b
 def _check_layout(store, rows: np.ndarray) -> None:
     "ValueError unless every selected window has the same channels, rate and length."
     keys = pd.unique(store.index.key.to_numpy(dtype=object)[rows])
@@ -52,6 +54,7 @@ def _check_layout(store, rows: np.ndarray) -> None:
             f"{ex.sfreq.iloc[1]} Hz x {ex.n_times.iloc[1]} samples), and one set of extractors fits one layout. "
             f"Pass rows= selecting one kind, e.g. rows=np.flatnonzero(store.index.dataset == {ds.index[0]!r}).")
 
+# %% ../../nbs/35_features.table.ipynb #c004c
 def feature_table(store_or_path, extractors: Sequence, *, rows=None, batch_size: int = 256, progress: bool = True,
                   id_columns: Sequence[str] = TABLE_ID_COLUMNS) -> pd.DataFrame:
     """Features of the windows of a store, one row per window.

@@ -63,16 +63,19 @@ def complexity_features(x: np.ndarray) -> np.ndarray:
 WAVELET = "db4"
 "Mother wavelet of the decomposition."
 
+# %% ../../nbs/32_features.temporal.ipynb #c014a
 def wavelet_level(sfreq: float) -> int:
     "Decomposition depth for `sfreq` Hz: the deepest detail band's lower edge sfreq/2^(level+1) lies in (1, 2] Hz."
     if sfreq <= 4: raise ValueError(f"sfreq must be above 4 Hz for a wavelet decomposition, got {sfreq}.")
     return int(np.floor(np.log2(sfreq / 2)))
 
+# %% ../../nbs/32_features.temporal.ipynb #c014b
 def wavelet_bands(sfreq: float) -> dict[str, tuple[float, float]]:
     "Names and nominal Hz ranges of the wavelet levels for `sfreq`, in table order (`A<L>`, `D<L>`, …, `D1`)."
     L = wavelet_level(sfreq)
     return {f"A{L}": (0.0, sfreq / 2 ** (L + 1))} | {f"D{j}": (sfreq / 2 ** (j + 1), sfreq / 2 ** j) for j in range(L, 0, -1)}
 
+# %% ../../nbs/32_features.temporal.ipynb #c014c
 def wavelet_features(x: np.ndarray, sfreq: float) -> tuple[np.ndarray, np.ndarray]:
     """Wavelet energy and entropy per level.
 
@@ -104,6 +107,7 @@ def temporal_feature_names(ch_names: Sequence[str], sfreq: float, *, complexity:
         names += [f"{f}_{lv}_{ch}" for f in ("wenergy", "wentropy") for lv in wavelet_bands(sfreq) for ch in ch_names]
     return names
 
+# %% ../../nbs/32_features.temporal.ipynb #c017a
 def temporal_features(x: np.ndarray, sfreq: float, ch_names: Sequence[str], *, complexity: bool = True,
                       wavelet: bool = True) -> pd.DataFrame:
     """Temporal feature table, one row per window.
