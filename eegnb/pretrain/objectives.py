@@ -37,6 +37,7 @@ def _real(batch: dict[str, Any]) -> torch.Tensor:
     x, cm = batch["x"], batch.get("chan_mask")
     return torch.ones(x.shape[:2], dtype=torch.bool, device=x.device) if cm is None else cm.to(x.device).bool()
 
+# %% ../../nbs/62_pretrain.objectives.ipynb #c005aa
 @register_objective("masked_reconstruction")
 class MaskedReconstruction(PretrainObjective):
     """Regress hidden samples (spans in time and whole channels) from the rest. `time_ratio`, `chan_ratio`,
