@@ -19,8 +19,10 @@ __all__ = ['POS_SCALE_M', 'ChannelAdapter', 'AdaptedModel', 'with_adapter']
 
 # %% ../../nbs/53_models.adapter.ipynb #c005
 POS_SCALE_M = 0.1
+
 "Positions are divided by this (m, about a head radius) before the position embeddings."
 
+# %% ../../nbs/53_models.adapter.ipynb #c005a
 def _latent_positions(latent: Sequence[str] | Sequence[dict]) -> tuple[list[str], np.ndarray]:
     "Names and `(n, 3)` positions (m) of channels given by name or as `chs_info` dicts."
     if len(latent) == 0: raise ValueError("ChannelAdapter needs at least one latent channel, got none.")
@@ -163,6 +165,7 @@ class AdaptedModel(EEGModel):
     def layer_groups(self) -> list[list[nn.Parameter]]:
         return [list(self.adapter.parameters())] + self.encoder.layer_groups()
 
+# %% ../../nbs/53_models.adapter.ipynb #c013a
 def with_adapter(encoder: EEGModel, **adapter_kw) -> AdaptedModel:
     "`encoder` behind a `ChannelAdapter` onto its own channels (`encoder.chs_info`); `adapter_kw` go to the adapter."
     if encoder.chs_info is None:

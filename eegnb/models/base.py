@@ -29,6 +29,7 @@ def template_positions() -> dict[str, np.ndarray]:
     return {k: np.asarray(v, dtype=np.float32) for k, v in
             mne.channels.make_standard_montage(montage_name()).get_positions()["ch_pos"].items()}
 
+# %% ../../nbs/51_models.base.ipynb #c006a
 def electrode_positions(ch_names: Sequence[str]) -> np.ndarray:
     """`(n_chans, 3)` float32 positions in metres (MNE's 10-05 template head) of the channels `ch_names`.
 
@@ -50,11 +51,13 @@ def electrode_positions(ch_names: Sequence[str]) -> np.ndarray:
         raise ValueError(f"cannot place {len(bad)} of {len(ch_names)} channels on the 10-05 head: " + " ".join(bad))
     return out
 
+# %% ../../nbs/51_models.base.ipynb #c006b
 def chs_info_from_names(ch_names: Sequence[str]) -> list[dict]:
     "braindecode/MNE-style `chs_info` (`ch_name`, 12-element `loc` whose first three are the position in m)."
     pos = electrode_positions(ch_names)
     return [{"ch_name": str(n), "loc": np.concatenate([p, np.zeros(9, dtype=np.float32)])} for n, p in zip(ch_names, pos)]
 
+# %% ../../nbs/51_models.base.ipynb #c006c
 def names_from_chs_info(chs_info: Sequence[dict] | None) -> list[str] | None:
     "Channel names of a `chs_info` list (None for None)."
     return None if chs_info is None else [str(c["ch_name"]) for c in chs_info]

@@ -101,12 +101,14 @@ class EEGNetBaseline(BraindecodeModel):
     model_cls = EEGNet
     default_kw = {"final_layer_with_constraint": True}
 
+# %% ../../nbs/56_models.braindecode.ipynb #c007a
 @register_model("shallow_fbcsp", family="baseline", pretrain=None,
                 description="braindecode ShallowFBCSPNet: FBCSP-like shallow CNN, Schirrmeister et al. 2017")
 class ShallowFBCSPBaseline(BraindecodeModel):
     "braindecode's `ShallowFBCSPNet` (Schirrmeister et al. 2017) as an eegnb model."
     model_cls = ShallowFBCSPNet
 
+# %% ../../nbs/56_models.braindecode.ipynb #c007b
 @register_model("deep4", family="baseline", pretrain=None,
                 description="braindecode Deep4Net: 4-block deep CNN, Schirrmeister et al. 2017")
 class Deep4Baseline(BraindecodeModel):

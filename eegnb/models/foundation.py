@@ -78,6 +78,7 @@ class RelativePositionBias(nn.Module):
         offset = (r[None, :] - r[:, None]).clamp(-self.max_distance, self.max_distance) + self.max_distance
         return self.bias(offset).permute(2, 0, 1)
 
+# %% ../../nbs/52_models.foundation.ipynb #c011a
 class TemporalAttention(nn.Module):
     "Self-attention over `(sequences, n_patches, dim)` with relative position bias and an optional causal mask."
     def __init__(self, dim: int, n_heads: int, max_distance: int = 32, dropout: float = 0.0):
@@ -104,6 +105,7 @@ def neighbour_order(pos: torch.Tensor) -> torch.Tensor:
     d.diagonal(dim1=-2, dim2=-1).fill_(float("inf"))
     return d.argsort(-1)[..., :-1]
 
+# %% ../../nbs/52_models.foundation.ipynb #c014a
 def knn_edges(order: torch.Tensor, real: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Edges `(window, src, dst)` of the k-nearest-real-electrode graph plus self loops, for `real` `(batch, n_chans)`
     and `order` `(batch or 1, n_chans, n_chans - 1)` from `neighbour_order`. Only real channels are sources."""

@@ -17,8 +17,10 @@ __all__ = ['LARGE', 'SEBlock1d', 'HMSResNetGRU', 'HMSSpectrogramCNN']
 # %% ../../nbs/59_models.hms.ipynb #c003
 LARGE = {"hms_resnet_gru": dict(widths=(64, 128, 192, 256), gru_hidden=128, stem_stride=4),
          "hms_spectrogram_cnn": dict(n_stages=9)}
+
 "Full-size settings for a GPU run on the full data (the defaults are small, for CPU)."
 
+# %% ../../nbs/59_models.hms.ipynb #c003a
 class SEBlock1d(nn.Module):
     "Residual block: two conv-BN-ReLU layers, squeeze-and-excitation gate, stride-2 shortcut."
     def __init__(self, c_in: int, c_out: int, kernel: int = 7, stride: int = 2, reduction: int = 4):
@@ -33,6 +35,7 @@ class SEBlock1d(nn.Module):
         h = self.body(x)
         return torch.relu(h * self.se(h) + self.short(x))
 
+# %% ../../nbs/59_models.hms.ipynb #c003b
 @register_model("hms_resnet_gru", family="hms", description="ResNet1D-SE + BiGRU + attention pooling over bipolar chains")
 class HMSResNetGRU(EEGModel):
     """Raw-EEG HMS model: input `(batch, n_chans, n_times)` µV band-passed chains -> `(batch, n_outputs)` logits."""

@@ -184,6 +184,7 @@ def spherical_kmeans(samples: torch.Tensor, n_clusters: int, n_iters: int = 10,
         means = torch.where((counts == 0)[:, None], means, _l2norm(sums / counts.clamp_min(1)[:, None]))
     return means, torch.bincount((samples @ means.t()).argmax(-1), minlength=n_clusters)
 
+# %% ../../nbs/54_models.labram.ipynb #c017a
 class NormEMAVectorQuantizer(nn.Module):
     """Cosine-distance vector quantiser with an l2-normalised codebook `(n_codes, code_dim)` updated by EMA
     (`decay`), k-means-initialised on its first training batch. Input `(..., code_dim)`."""
@@ -375,6 +376,7 @@ class LabramTokenizerObjective(PretrainObjective):
         if self.save_to is not None and step + 1 >= max_steps:
             self.save_tokenizer(self.save_to)
 
+# %% ../../nbs/54_models.labram.ipynb #c029a
 def random_patch_mask(batch: int, n_tokens: int, ratio: float, generator: torch.Generator | None = None,
                       device: torch.device | str | None = None) -> torch.Tensor:
     "`(batch, n_tokens)` bool with exactly `round(ratio * n_tokens)` True (masked) per row, at random places."
@@ -384,6 +386,7 @@ def random_patch_mask(batch: int, n_tokens: int, ratio: float, generator: torch.
     order = torch.rand(batch, n_tokens, generator=generator).argsort(1)
     return (order < n_masked).to(device)
 
+# %% ../../nbs/54_models.labram.ipynb #c029b
 @register_objective("labram_mem")
 class LabramMEM(PretrainObjective):
     """LaBraM's masked EEG modelling: predict the frozen tokenizer's codes of masked patches (cross-entropy), with

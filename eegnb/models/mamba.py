@@ -42,6 +42,7 @@ def _grouped(M: torch.Tensor, groups: int, d_inner: int) -> torch.Tensor:
     if M.shape[1] != groups: M = M.repeat_interleave(groups // M.shape[1], dim=1)
     return M[:, :, None]
 
+# %% ../../nbs/57_models.mamba.ipynb #c005a
 def _discretize(u, delta, A, B, C, delta_bias, delta_softplus):
     """Checked float32 `u`, step sizes `Δ` `(batch, groups, d_inner / groups, L)`, `A` `(groups, d_inner / groups,
     d_state)` and `B`, `C` as `_grouped` (channels sharing B and C are grouped, so B, C are never expanded)."""
@@ -67,6 +68,7 @@ def _finish(y: torch.Tensor, u: torch.Tensor, D, z, dtype) -> torch.Tensor:
     if z is not None: out = out * F.silu(z.float())
     return out.to(dtype)
 
+# %% ../../nbs/57_models.mamba.ipynb #c005b
 def selective_scan_naive(u: torch.Tensor, delta: torch.Tensor, A: torch.Tensor, B: torch.Tensor, C: torch.Tensor,
                          D: torch.Tensor | None = None, z: torch.Tensor | None = None,
                          delta_bias: torch.Tensor | None = None, delta_softplus: bool = False,
@@ -118,6 +120,7 @@ def linear_recurrence(log_a: torch.Tensor, x: torch.Tensor, chunk_size: int | No
     h = local + torch.exp(log_decay) * entering[..., None, :]
     return h.flatten(-3, -2)[..., :L, :]
 
+# %% ../../nbs/57_models.mamba.ipynb #c007a
 def _scan_by_step(u, delta, A, Bs, Cs) -> tuple[torch.Tensor, torch.Tensor]:
     "`y` `(batch, groups, d, L)` and the last state, one step at a time, never holding every step's states at once."
     time_major = lambda t, dim: t.movedim(dim, 0).contiguous().unbind(0)   # contiguous per-step slices
@@ -170,6 +173,7 @@ def mamba_kernel_available() -> bool:
     "True when `mamba_ssm`'s CUDA selective-scan kernel can be imported and a GPU is present."
     return torch.cuda.is_available() and _mamba_ssm_scan() is not None
 
+# %% ../../nbs/57_models.mamba.ipynb #c015a
 class Mamba(nn.Module):
     """The Mamba block of `mamba_ssm` (same parameter names): `(batch, L, d_model)` -> `(batch, L, d_model)`, causal.
 

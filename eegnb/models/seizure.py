@@ -47,6 +47,7 @@ def pair_index(n_nodes: int) -> torch.Tensor:
     "`(2, n_nodes * (n_nodes - 1) / 2)` node indices `(i, j)`, `i < j`, of every unordered pair."
     return torch.triu_indices(n_nodes, n_nodes, offset=1)
 
+# %% ../../nbs/58_models.seizure.ipynb #c008a
 def pair_scores_to_dense(scores: torch.Tensor, pairs: torch.Tensor, n_nodes: int) -> torch.Tensor:
     "`(..., n_pairs)` symmetric scores -> `(..., n_nodes, n_nodes)` matrix, `-inf` on the diagonal."
     dense = scores.new_full((*scores.shape[:-1], n_nodes, n_nodes), float("-inf"))
@@ -54,6 +55,7 @@ def pair_scores_to_dense(scores: torch.Tensor, pairs: torch.Tensor, n_nodes: int
     dense[..., pairs[1], pairs[0]] = scores
     return dense
 
+# %% ../../nbs/58_models.seizure.ipynb #c008b
 def topk_graph(scores: torch.Tensor, pairs: torch.Tensor, n_nodes: int, k: int,
                real: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Edges of the top-`k` graph of every one of `graphs` score vectors `(graphs, n_pairs)`: each node receives from
@@ -73,6 +75,7 @@ def topk_graph(scores: torch.Tensor, pairs: torch.Tensor, n_nodes: int, k: int,
     edge_index = torch.stack([src[g, dst, r] + offset, dst + offset])
     return edge_index, weight[g, dst, r], adj
 
+# %% ../../nbs/58_models.seizure.ipynb #c008c
 @torch.no_grad()
 def laplacian_pe(adj: torch.Tensor, n_vectors: int, sign: str = "abs") -> torch.Tensor:
     """`(..., n_nodes, n_nodes)` non-negative adjacency -> `(..., n_nodes, n_vectors)` eigenvectors 2 .. n_vectors + 1

@@ -49,6 +49,7 @@ def _receptive_field(spec: Sequence[tuple[int, int, int]]) -> int:
     for _, kernel, stride in spec: rf, jump = rf + (kernel - 1) * jump, jump * stride
     return rf
 
+# %% ../../nbs/55_models.signal_jepa.ipynb #c005a
 def _check_dims(d_model: int, spat_dim: int, n_heads: int) -> int:
     "The time part of the positional code (`d_model - spat_dim`), after checking the sizes fit."
     if spat_dim <= 0 or spat_dim % 6:
@@ -79,6 +80,7 @@ def _token_padding(chan_mask: torch.Tensor | None, n_time_tokens: int) -> torch.
         raise ValueError(f"chan_mask marks no real channel in batch rows {rows[:8]}: drop those windows.")
     return (~chan_mask).repeat_interleave(n_time_tokens, dim=1)
 
+# %% ../../nbs/55_models.signal_jepa.ipynb #c008a
 @register_model("signal_jepa", family="signal_jepa", pretrain="signal_jepa")
 class SignalJEPAModel(EEGModel):
     """S-JEPA encoder (Guetschel et al. 2024): per-channel convolutions -> channel + time positions -> transformer.
@@ -332,6 +334,7 @@ class _SignalJEPAHead(EEGModel):
         return [list(self.net.feature_encoder.parameters()),
                 list(self.net.final_layer.parameters()) + list(self.head.parameters())]
 
+# %% ../../nbs/55_models.signal_jepa.ipynb #c025a
 @register_model("signal_jepa_postlocal", family="signal_jepa", pretrain="signal_jepa")
 class SignalJEPAPostLocal(_SignalJEPAHead):
     """S-JEPA post-local head: pretrained per-channel convolutions -> spatial filters -> linear classifier.
@@ -339,6 +342,7 @@ class SignalJEPAPostLocal(_SignalJEPAHead):
     Input µV `(batch, n_chans, n_times)`; start from pretraining with `SignalJEPAPostLocal.from_encoder(enc, k)`."""
     _bd_cls = SignalJEPA_PostLocal
 
+# %% ../../nbs/55_models.signal_jepa.ipynb #c025b
 @register_model("signal_jepa_prelocal", family="signal_jepa", pretrain="signal_jepa")
 class SignalJEPAPreLocal(_SignalJEPAHead):
     """S-JEPA pre-local head: spatial filters -> pretrained convolutions on each virtual channel -> linear classifier.
@@ -357,6 +361,7 @@ class SignalJEPAPreLocal(_SignalJEPAHead):
         return [list(self.net.feature_encoder.parameters()),
                 list(self.net.spatial_conv.parameters()) + list(self.head.parameters())]
 
+# %% ../../nbs/55_models.signal_jepa.ipynb #c025c
 @register_model("signal_jepa_contextual", family="signal_jepa", pretrain="signal_jepa")
 class SignalJEPAContextual(_SignalJEPAHead):
     """S-JEPA contextual head: the whole pretrained encoder -> spatial filters -> linear classifier.

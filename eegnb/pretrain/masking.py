@@ -44,6 +44,7 @@ def span_mask(batch: int, n_times: int, sfreq: float, min_ms: float = 15, max_ms
             out[row, s:s + l] = True
     return out
 
+# %% ../../nbs/61_pretrain.masking.ipynb #c005a
 def span_runs(mask: torch.Tensor) -> list[int]:
     "Lengths (samples) of the runs of True in a 1-D bool mask."
     m = torch.cat([torch.zeros(1, dtype=torch.int8), mask.to(torch.int8), torch.zeros(1, dtype=torch.int8)])

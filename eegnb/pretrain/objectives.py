@@ -27,6 +27,7 @@ def masked_mse(pred: torch.Tensor, target: torch.Tensor, hidden: torch.Tensor) -
     if n == 0: return (pred * 0).sum()
     return ((pred - target).square() * hidden).sum() / n
 
+# %% ../../nbs/62_pretrain.objectives.ipynb #c005a
 def _require_patch_tokens(encoder: nn.Module, objective: str) -> None:
     if not callable(getattr(encoder, "patch_tokens", None)) or not hasattr(encoder, "patch_len"):
         raise TypeError(f"{objective} needs an encoder with patch_tokens(x, chan_mask, pos) and patch_len (as "
@@ -36,6 +37,7 @@ def _real(batch: dict[str, Any]) -> torch.Tensor:
     x, cm = batch["x"], batch.get("chan_mask")
     return torch.ones(x.shape[:2], dtype=torch.bool, device=x.device) if cm is None else cm.to(x.device).bool()
 
+# %% ../../nbs/62_pretrain.objectives.ipynb #c005aa
 @register_objective("masked_reconstruction")
 class MaskedReconstruction(PretrainObjective):
     """Regress hidden samples (spans in time and whole channels) from the rest. `time_ratio`, `chan_ratio`,
