@@ -170,6 +170,7 @@ class MontageBatchSampler(Sampler[list[int]]):
         rank, world = self._dist()
         return math.ceil(len(self._batches()) / world)
 
+# %% ../../nbs/71_train.data.ipynb #c007a1
 def _identity(batch): return batch
 
 def montage_loader(dataset: TrainWindows, batch_size: int = 32, *, shuffle: bool = False, drop_last: bool = False,
