@@ -99,11 +99,13 @@ def _positions(ch_names: Sequence[str]) -> np.ndarray:
 BLINK_WEIGHTS: dict[str, float] = {"Fp1": 1.0, "Fp2": 1.0, "Fpz": 1.0, "AF7": 0.7, "AF3": 0.7, "AFz": 0.7, "AF4": 0.7,
                                    "AF8": 0.7, "F7": 0.35, "F8": 0.35, "F3": 0.3, "Fz": 0.3, "F4": 0.3, "F5": 0.3,
                                    "F6": 0.3, "F1": 0.3, "F2": 0.3}
+
 "Relative blink amplitude per electrode (1 at the frontal poles), a rounded frontal-to-posterior decay."
 
 MUSCLE_REGIONS: dict[str, tuple[str, ...]] = {
     "left": ("F7", "FT7", "FT9", "T7", "T9", "TP7", "TP9", "P7", "T3", "T5"),
     "right": ("F8", "FT8", "FT10", "T8", "T10", "TP8", "TP10", "P8", "T4", "T6")}
+
 "Electrodes over the temporalis muscles, per side."
 
 def _weights(ch_names: Sequence[str], table: Mapping[str, float], what: str) -> np.ndarray:
@@ -141,6 +143,7 @@ def add_blinks(X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequen
             noise[i] += w[:, None] * shape[None]
     return _add(X, s * max_amplitude_uv * noise)
 
+# %% ../nbs/79_robustness.ipynb #c012a3
 def add_muscle(X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequence[str], rng=None,
                max_rms_uv: float = 40.0, rate_hz: float = 0.2, band_hz: tuple[float, float] = (20.0, 100.0)) -> np.ndarray:
     """Muscle bursts: 20-100 Hz noise (upper edge capped at 0.45 `sfreq`) of RMS `severity * max_rms_uv` µV at
@@ -169,6 +172,7 @@ def add_muscle(X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequen
             noise[i, :, a:b] += (side[:, None] * burst * np.hanning(L)[None])[:, : b - a]
     return _add(X, s * max_rms_uv * noise)
 
+# %% ../nbs/79_robustness.ipynb #c012a8
 def add_line_noise(X: np.ndarray, severity: float, *, sfreq: float, freq: float = 50.0, rng=None,
                    max_amplitude_uv: float = 20.0) -> np.ndarray:
     """Mains interference: a `freq` Hz (50 or 60) sinusoid of amplitude (peak) `severity * max_amplitude_uv` µV
@@ -181,6 +185,7 @@ def add_line_noise(X: np.ndarray, severity: float, *, sfreq: float, freq: float 
     t = np.arange(n_times) / sfreq
     return _add(X, s * max_amplitude_uv * np.sin(2 * np.pi * freq * t[None, None] + phase))
 
+# %% ../nbs/79_robustness.ipynb #c012b1
 def add_electrode_pops(X: np.ndarray, severity: float, *, sfreq: float, rng=None, max_amplitude_uv: float = 300.0,
                        rate_hz: float = 0.1) -> np.ndarray:
     """Electrode pops: at a mean rate of `rate_hz` (at least one per window when `severity > 0`), one random
@@ -198,6 +203,7 @@ def add_electrode_pops(X: np.ndarray, severity: float, *, sfreq: float, rng=None
             noise[i, ch] += sign * np.where(dt >= 0, np.exp(-np.clip(dt, 0, None) / tau), 0.0)
     return _add(X, s * max_amplitude_uv * noise)
 
+# %% ../nbs/79_robustness.ipynb #c012b6
 def add_baseline_drift(X: np.ndarray, severity: float, *, sfreq: float, rng=None, max_rms_uv: float = 100.0,
                        band_hz: tuple[float, float] = (0.05, 0.5)) -> np.ndarray:
     """Slow wander below 0.5 Hz: per window and channel, three sinusoids with frequencies uniform in `band_hz`
@@ -228,7 +234,9 @@ def change_window_length(X: np.ndarray, severity: float, *, rng=None, min_fracti
         out = np.zeros_like(X); out[..., :keep] = crops; return out
     return np.take(crops, np.arange(n_times) % keep, axis=-1)
 
+# %% ../nbs/79_robustness.ipynb #c018a3
 UNIT_FACTORS: dict[str, float] = {"volts": 1e-6, "millivolts": 1e-3, "nanovolts": 1e3}
+
 "Scale of a µV signal read with the wrong unit: V as µV (×1e-6), mV as µV (×1e-3), nV as µV (×1e3)."
 
 def unit_error(X: np.ndarray, severity: float, *, kind: str = "volts", rng=None, max_gain: float = 2.0) -> np.ndarray:
@@ -257,6 +265,7 @@ CORRUPTIONS: dict[str, Callable[..., np.ndarray]] = {
     "unit_nanovolts": lambda X, s, *, sfreq, ch_names, rng: unit_error(X, s, kind="nanovolts"),
     "gain_error": lambda X, s, *, sfreq, ch_names, rng: unit_error(X, s, kind="gain", rng=rng),
 }
+
 "Corruption name -> `f(X, severity, *, sfreq, ch_names, rng)`; severity 1 as in the table at the top."
 
 def corrupt(name: str, X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequence[str],
@@ -320,6 +329,7 @@ class GroupedPredictor:
             out[rows] = self.predictors[g](X[rows])
         return out
 
+# %% ../nbs/79_robustness.ipynb #c028a2
 def cross_fit(fit: Callable[[np.ndarray, np.ndarray], Callable], X: np.ndarray, y: Sequence, groups: Sequence, *,
               n_splits: int | None = None, seed: int = 0, progress: bool = False) -> GroupedPredictor:
     """Fit `fit(X_train, y_train) -> predict_proba` once per grouped fold (leave-one-group-out when `n_splits` is
@@ -338,6 +348,7 @@ def cross_fit(fit: Callable[[np.ndarray, np.ndarray], Callable], X: np.ndarray, 
         for g in np.unique(groups[te]): predictors[g] = p
     return GroupedPredictor(predictors, groups, np.unique(y))
 
+# %% ../nbs/79_robustness.ipynb #c028a6
 def fit_feature_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names: Sequence[str],
                            kind: str = "logistic", seed: int = 0) -> Callable[[np.ndarray], np.ndarray]:
     """Fit SpectralFeatures → `eegnb.evaluate.feature_classifier(kind)` (median imputation of non-finite features,
@@ -351,6 +362,7 @@ def fit_feature_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names
     model.fit(X, np.asarray(y))
     return model.predict_proba
 
+# %% ../nbs/79_robustness.ipynb #c028b
 class _EpochBatches:
     """Batches `(X[idx], y[idx])` of a fresh `torch.randperm(len(X), generator=generator)` split into `batch_size`
     at every iteration (one per epoch), skipping a last batch of one window (batch norm needs 2+)."""
@@ -403,6 +415,7 @@ def fit_deep_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names: S
 
 # %% ../nbs/79_robustness.ipynb #c029
 FEATURE_MODELS: dict[str, str] = {"features_logistic": "logistic", "features_lightgbm": "lightgbm"}
+
 "Feature-baseline names accepted by `model_fitter` (anything else is a registered deep model)."
 
 def model_fitter(name: str, *, sfreq: float, ch_names: Sequence[str], epochs: int = 10, seed: int = 0,
@@ -466,6 +479,7 @@ def severity_sweep(predict_proba: Callable | Mapping[str, Callable], X: np.ndarr
     return pd.DataFrame(rows)[["model", "corruption", "severity", "metric", "value", "ci_low", "ci_high", "n_groups",
                                "n_windows"]]
 
+# %% ../nbs/79_robustness.ipynb #c033a1
 def robustness_figure(df: pd.DataFrame, *, metric: str = "balanced_accuracy", title: str | None = None,
                       n_cols: int = 3, chance: float | None = 0.5):
     """Plotly figure of `metric` vs severity from `severity_sweep` rows (several corruptions concatenated): one
