@@ -16,6 +16,7 @@ __all__ = ['SCALE_BITS', 'rans_encode', 'rans_decode', 'geometric_table', 'lapla
 
 # %% ../../nbs/92_compress.entropy.ipynb #c003
 SCALE_BITS = 18                       # frequencies of one table sum to 2**SCALE_BITS
+
 _RANS_L = 1 << 23
 
 @numba.njit
@@ -74,6 +75,7 @@ def rans_encode(symbols: np.ndarray, tables: np.ndarray, cdf: np.ndarray) -> byt
         raise ValueError(f"{int((f <= 0).sum())} symbols have zero frequency in their table.")
     return _rans_enc(symbols, tables, cdf).tobytes()
 
+# %% ../../nbs/92_compress.entropy.ipynb #c003a2
 def rans_decode(data: bytes, tables: np.ndarray, cdf: np.ndarray) -> np.ndarray:
     "Inverse of `rans_encode`: `len(tables)` symbols. Raises ValueError when `data` runs out."
     buf = np.frombuffer(data, np.uint8)
@@ -95,11 +97,13 @@ def geometric_table(p0: float, theta: float, k: int) -> np.ndarray:
     f[k] += total - f.sum()                  # rounding slack on the zero symbol
     return np.concatenate([[0], np.cumsum(f)])
 
+# %% ../../nbs/92_compress.entropy.ipynb #c004a2
 def laplace_params(scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "`(p0, θ)` of the Laplace density of scale `b` discretized on the integers (bins `[v - 1/2, v + 1/2]`)."
     b = np.maximum(np.asarray(scale, float), 1e-6)
     return 1 - np.exp(-0.5 / b), np.exp(-1 / b)
 
+# %% ../../nbs/92_compress.entropy.ipynb #c004a6
 def fit_geometric(v: np.ndarray, k: int = 255) -> tuple[float, float]:
     "Maximum-likelihood `(p0, θ)` of integers `v` (the two-sided geometric above; values beyond `k` are escapes)."
     v = np.abs(np.asarray(v, np.int64))
@@ -187,6 +191,7 @@ def encode_ints(values: np.ndarray, groups: np.ndarray | None = None, *, n_group
     esc_b = _varint(zig)
     return bytes(head) + struct.pack("<III", int(esc.sum()), len(body), len(esc_b)) + body + esc_b + low
 
+# %% ../../nbs/92_compress.entropy.ipynb #c005a2
 def decode_ints(data: bytes, groups: np.ndarray | int, *, n_groups: int | None = None,
                 params: np.ndarray | None = None, k: int = 255) -> np.ndarray:
     "Inverse of `encode_ints`; `groups` as given to it (or the number of values when there was one group)."
