@@ -40,16 +40,20 @@ class TrainerConfig(ConfigModel):
     num_workers: int = 0
 
 TRAINER_DEFAULTS = TrainerConfig().model_dump()
+
 "Trainer settings a config may set, and their defaults."
 
 CPU_TRAINER = TrainerConfig(accelerator="cpu", precision="32-true", progress=False)
+
 "Full float32 on the CPU without a progress bar: the default of seizure detectors, learned codecs and robustness models."
 
+# %% ../../nbs/72_train.trainer.ipynb #c004a1
 def trainer_settings(settings: TrainerConfig | dict | None, defaults: TrainerConfig) -> TrainerConfig:
     "`settings` as a `TrainerConfig`: as given, or a dict of fields over `defaults`, or `defaults` when None."
     if isinstance(settings, TrainerConfig): return settings
     return TrainerConfig(**{**defaults.model_dump(), **(settings or {})})
 
+# %% ../../nbs/72_train.trainer.ipynb #c004a5
 def trainer_field(defaults: TrainerConfig) -> Any:
     """The type of a config's `trainer:` field whose settings left out of the YAML take `defaults`' values (not
     `TrainerConfig`'s experiment defaults): `trainer: trainer_field(CPU_TRAINER) = CPU_TRAINER`."""
