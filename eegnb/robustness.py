@@ -114,6 +114,7 @@ def _weights(ch_names: Sequence[str], table: Mapping[str, float], what: str) -> 
         raise ValueError(f"none of the channels {list(ch_names)[:8]}... is one {what} reaches ({sorted(table)[:6]}...).")
     return w
 
+# %% ../nbs/79_robustness.ipynb #c012a
 def _event_times(rng: np.random.Generator, rate_hz: float, duration_s: float, min_gap_s: float = 0.0) -> np.ndarray:
     "Event onsets (s) in `[0, duration_s)`: a renewal process, gaps `min_gap_s` + exponential, mean `1 / rate_hz`."
     mean_extra = max(1.0 / rate_hz - min_gap_s, 1e-3)
@@ -123,9 +124,11 @@ def _event_times(rng: np.random.Generator, rate_hz: float, duration_s: float, mi
         if t >= duration_s: return np.asarray(out)
         if t >= 0: out.append(t)
 
+# %% ../nbs/79_robustness.ipynb #c012a0
 def _add(X: np.ndarray, noise: np.ndarray) -> np.ndarray:
     return (X.astype(np.float64) + noise).astype(X.dtype)
 
+# %% ../nbs/79_robustness.ipynb #c012a1
 def add_blinks(X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequence[str], rng=None,
                max_amplitude_uv: float = 200.0, rate_hz: float = 0.3) -> np.ndarray:
     """Eye blinks of `severity * max_amplitude_uv` µV at Fp1/Fp2 (weighted by `BLINK_WEIGHTS` elsewhere), at
@@ -143,7 +146,7 @@ def add_blinks(X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequen
             noise[i] += w[:, None] * shape[None]
     return _add(X, s * max_amplitude_uv * noise)
 
-# %% ../nbs/79_robustness.ipynb #c012a3
+# %% ../nbs/79_robustness.ipynb #c012a6
 def add_muscle(X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequence[str], rng=None,
                max_rms_uv: float = 40.0, rate_hz: float = 0.2, band_hz: tuple[float, float] = (20.0, 100.0)) -> np.ndarray:
     """Muscle bursts: 20-100 Hz noise (upper edge capped at 0.45 `sfreq`) of RMS `severity * max_rms_uv` µV at
@@ -172,7 +175,7 @@ def add_muscle(X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequen
             noise[i, :, a:b] += (side[:, None] * burst * np.hanning(L)[None])[:, : b - a]
     return _add(X, s * max_rms_uv * noise)
 
-# %% ../nbs/79_robustness.ipynb #c012a8
+# %% ../nbs/79_robustness.ipynb #c012b0
 def add_line_noise(X: np.ndarray, severity: float, *, sfreq: float, freq: float = 50.0, rng=None,
                    max_amplitude_uv: float = 20.0) -> np.ndarray:
     """Mains interference: a `freq` Hz (50 or 60) sinusoid of amplitude (peak) `severity * max_amplitude_uv` µV
@@ -185,7 +188,7 @@ def add_line_noise(X: np.ndarray, severity: float, *, sfreq: float, freq: float 
     t = np.arange(n_times) / sfreq
     return _add(X, s * max_amplitude_uv * np.sin(2 * np.pi * freq * t[None, None] + phase))
 
-# %% ../nbs/79_robustness.ipynb #c012b1
+# %% ../nbs/79_robustness.ipynb #c012b4
 def add_electrode_pops(X: np.ndarray, severity: float, *, sfreq: float, rng=None, max_amplitude_uv: float = 300.0,
                        rate_hz: float = 0.1) -> np.ndarray:
     """Electrode pops: at a mean rate of `rate_hz` (at least one per window when `severity > 0`), one random
@@ -203,7 +206,7 @@ def add_electrode_pops(X: np.ndarray, severity: float, *, sfreq: float, rng=None
             noise[i, ch] += sign * np.where(dt >= 0, np.exp(-np.clip(dt, 0, None) / tau), 0.0)
     return _add(X, s * max_amplitude_uv * noise)
 
-# %% ../nbs/79_robustness.ipynb #c012b6
+# %% ../nbs/79_robustness.ipynb #c012b9
 def add_baseline_drift(X: np.ndarray, severity: float, *, sfreq: float, rng=None, max_rms_uv: float = 100.0,
                        band_hz: tuple[float, float] = (0.05, 0.5)) -> np.ndarray:
     """Slow wander below 0.5 Hz: per window and channel, three sinusoids with frequencies uniform in `band_hz`
@@ -375,6 +378,7 @@ class _EpochBatches:
         for idx in torch.randperm(len(self.X), generator=self.generator).split(self.batch_size):
             if len(idx) >= 2: yield self.X[idx], self.y[idx]
 
+# %% ../nbs/79_robustness.ipynb #c028b0
 def fit_deep_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names: Sequence[str], model: str = "eegnetv4",
                         epochs: int = 10, batch_size: int = 32, lr: float = 1e-3, seed: int = 0,
                         model_kw: dict | None = None) -> Callable[[np.ndarray], np.ndarray]:
@@ -446,6 +450,7 @@ def _score_rows(models: Mapping[str, Callable], Xc: np.ndarray, y: np.ndarray, g
         rows += [{"model": name, **r, "n_groups": sc.n_groups, "n_windows": sc.n_samples} for r in t.to_dict("records")]
     return rows
 
+# %% ../nbs/79_robustness.ipynb #c033a
 def severity_sweep(predict_proba: Callable | Mapping[str, Callable], X: np.ndarray, y: Sequence, groups: Sequence,
                    ch_names: Sequence[str], sfreq: float, corruption: str | Sequence[str], severities: Sequence[float], *,
                    rng_seed: int = 0, n_boot: int = 200, classes: Sequence | None = None,
@@ -479,7 +484,7 @@ def severity_sweep(predict_proba: Callable | Mapping[str, Callable], X: np.ndarr
     return pd.DataFrame(rows)[["model", "corruption", "severity", "metric", "value", "ci_low", "ci_high", "n_groups",
                                "n_windows"]]
 
-# %% ../nbs/79_robustness.ipynb #c033a1
+# %% ../nbs/79_robustness.ipynb #c033a2
 def robustness_figure(df: pd.DataFrame, *, metric: str = "balanced_accuracy", title: str | None = None,
                       n_cols: int = 3, chance: float | None = 0.5):
     """Plotly figure of `metric` vs severity from `severity_sweep` rows (several corruptions concatenated): one

@@ -75,6 +75,7 @@ class _TBlock(nn.Module):
         x = x + self.att(self.n1(x))
         return x + self.ff(self.n2(x))
 
+# %% ../../nbs/94_compress.learned.ipynb #c003a7
 class _Seq(nn.Module):
     "Bottleneck over time: BiLSTM + attention, or transformer blocks; (B, C, T) -> (B, C, T)."
     def __init__(self, kind, dim, dropout):
@@ -94,6 +95,7 @@ class _Seq(nn.Module):
             h = self.blocks(h)
         return h.transpose(1, 2)
 
+# %% ../../nbs/94_compress.learned.ipynb #c003a8
 class CodecNet(nn.Module):
     """Encoder, decoder and factorized Laplace entropy model. `forward(x)` on scaled windows `(B, n_chans, T)`
     returns `(x_hat, y, bits)`; `T` must be a multiple of `2**n_down` (`LearnedCodec` pads)."""
@@ -160,12 +162,12 @@ class CodecNet(nn.Module):
             h.update(k.encode()); h.update(v.detach().cpu().numpy().tobytes())
         return h.hexdigest()[:16]
 
-# %% ../../nbs/94_compress.learned.ipynb #c003b
+# %% ../../nbs/94_compress.learned.ipynb #c003b1
 def save_codec_net(net: CodecNet, path) -> None:
     "Checkpoint: configuration and weights."
     torch.save({"config": asdict(net.config), "state_dict": net.state_dict()}, path)
 
-# %% ../../nbs/94_compress.learned.ipynb #c003b3
+# %% ../../nbs/94_compress.learned.ipynb #c003b5
 def load_codec_net(path) -> CodecNet:
     "A `CodecNet` from `save_codec_net`'s checkpoint, in eval mode."
     ck = torch.load(path, map_location="cpu", weights_only=True)
