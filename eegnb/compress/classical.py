@@ -93,6 +93,7 @@ def _lpc_residual(c, q):
                 e[s, t] = c[s, t] - ((acc + (1 << (_Q - 1))) >> _Q)
     return e
 
+# %% ../../nbs/93_compress.classical.ipynb #c004a
 @numba.njit
 def _lpc_restore(e, q):
     n_s, n = e.shape; order = q.shape[1]
@@ -107,6 +108,7 @@ def _lpc_restore(e, q):
                 c[s, t] = e[s, t] + ((acc + (1 << (_Q - 1))) >> _Q)
     return c
 
+# %% ../../nbs/93_compress.classical.ipynb #c004a0
 def lpc_coefficients(c: np.ndarray, order: int) -> np.ndarray:
     "Least-squares predictors `(n_series, order)` (Q12 int64, clipped to int16) of series `c` `(n_series, n)`."
     c = np.asarray(c, np.float64)
@@ -119,7 +121,7 @@ def lpc_coefficients(c: np.ndarray, order: int) -> np.ndarray:
     a = np.linalg.solve(r, b[..., None])[..., 0]
     return np.clip(np.rint(a * (1 << _Q)), -32768, 32767).astype(np.int64)
 
-# %% ../../nbs/93_compress.classical.ipynb #c004a2
+# %% ../../nbs/93_compress.classical.ipynb #c004a4
 @register_codec("lpc")
 class LPCCodec(Codec):
     """Lossless at `resolution_uv` µV (offset `offset_uv`; scalars or per channel): integer LPC of order `order`

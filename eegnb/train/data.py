@@ -31,6 +31,7 @@ def _is_regression(col: pd.Series) -> bool:
     "A numeric, non-boolean column: served as float targets, not classes."
     return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
 
+# %% ../../nbs/71_train.data.ipynb #c005a
 def _targets(col: pd.Series, classes: list | None) -> tuple[np.ndarray, list | None]:
     "Class numbers (-1 missing) for a categorical column, float32 (NaN missing) for a numeric one."
     if classes is None and _is_regression(col):
@@ -40,6 +41,7 @@ def _targets(col: pd.Series, classes: list | None) -> tuple[np.ndarray, list | N
     vals = [-1 if pd.isna(v) else lut.get(v.item() if isinstance(v, np.generic) else v, -1) for v in col]
     return np.asarray(vals, dtype=np.int64), classes
 
+# %% ../../nbs/71_train.data.ipynb #c005a0
 class TrainWindows(Dataset):
     """Windows `rows` of a store as batch dicts for `eegnb.train` (see the table above).
 

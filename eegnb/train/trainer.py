@@ -66,6 +66,7 @@ def _precision(p: str) -> str:
     if p != "auto": return p
     return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
 
+# %% ../../nbs/72_train.trainer.ipynb #c007a
 def make_trainer(settings: TrainerConfig | dict | None = None, *, max_epochs: int, root: str | Path | None = None,
                  callbacks: list | None = None, checkpoint: bool = True, monitor: str | None = None,
                  logger: bool = True, progress: bool | None = None, max_steps: int = -1) -> L.Trainer:
