@@ -32,6 +32,7 @@ __all__ = ['PLOTLYJS_ENV', 'PROFILES', 'LIBRARIES', 'BLINK_RESOURCE_ANNOTATION',
 
 # %% ../nbs/98_report.ipynb #c005
 PLOTLYJS_ENV = "EEGNB_PLOTLYJS"
+
 "Environment variable: `external` when the rendered page provides plotly.js (the report runner sets it)."
 
 _PLOTLY_EMBEDDED = {"done": False}
@@ -45,11 +46,13 @@ def show(fig, *, height: int | None = None):
     _PLOTLY_EMBEDDED["done"] = _PLOTLY_EMBEDDED["done"] or not external
     display(HTML(html))
 
+# %% ../nbs/98_report.ipynb #c005a2
 def plotly_asset_name() -> str:
     "File name of the plotly.js asset the pages load, versioned so an upgrade never mixes bundles."
     import plotly
     return f"plotly-{plotly.__version__}.min.js"
 
+# %% ../nbs/98_report.ipynb #c005a6
 def write_plotly_asset(out_dir: str | Path) -> Path:
     "Write plotly.js once into `<out_dir>/assets/` (kept when already there) and return its path."
     from plotly.offline import get_plotlyjs
@@ -61,17 +64,20 @@ def write_plotly_asset(out_dir: str | Path) -> Path:
 
 # %% ../nbs/98_report.ipynb #c007
 _REMOTE = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)=["']?((?:https?:)?//[^"'\s>]+)""", re.I)
+
 _REMOTE_SCRIPT = re.compile(r"""<script\b[^>]*\bsrc=["']?(?:https?:)?//[^>]*>\s*</script>""", re.I)
 
 def remote_assets(html: str) -> list[str]:
     "URLs that `<script>`, `<link>`, `<img>` or `<iframe>` tags of `html` load from the network (empty when offline-safe)."
     return _REMOTE.findall(html)
 
+# %% ../nbs/98_report.ipynb #c007a2
 def strip_remote_scripts(html: str) -> str:
     """Drop `<script src="https://...">` tags: nbconvert's lab template loads require.js and MathJax from a CDN,
     which report pages do not use (figures use the page's local plotly.js)."""
     return _REMOTE_SCRIPT.sub("", html)
 
+# %% ../nbs/98_report.ipynb #c007a6
 def add_head_script(html: str, src: str) -> str:
     "Insert `<script src=src>` as the first element of `<head>` (before any figure code runs)."
     tag = f'<script src="{html_lib.escape(src)}" charset="utf-8"></script>'
@@ -94,12 +100,18 @@ def ci_table(scores, index, metrics=None, digits: int = 2):
 
 # %% ../nbs/98_report.ipynb #c013
 PROFILES = ("demo", "full", "smoke")
+
 "Parameter profiles shipped in `reports/params/`."
 
 def reports_dir() -> Path: return repo_root() / "reports"
+
+# %% ../nbs/98_report.ipynb #c013a2
 def templates_dir() -> Path: return reports_dir() / "templates"
+
+# %% ../nbs/98_report.ipynb #c013a6
 def params_dir(profile: str) -> Path: return reports_dir() / "params" / profile
 
+# %% ../nbs/98_report.ipynb #c013b
 def list_reports(profile: str = "demo") -> list[str]:
     "Names of the templates with a parameter file in `profile`, in file-name order."
     pdir = params_dir(profile)
@@ -108,6 +120,7 @@ def list_reports(profile: str = "demo") -> list[str]:
         raise ValueError(f"unknown report profile {profile!r}: no folder {pdir}. Profiles: {have}")
     return sorted(p.stem for p in pdir.glob("*.yaml") if (templates_dir() / f"{p.stem}.ipynb").exists())
 
+# %% ../nbs/98_report.ipynb #c013b3
 def shared_data_dir() -> Path | None:
     "The data setting: `EEGNB_DATA` if set, else the shared mirror beside the clone (`../shared/data`) when present."
     env = os.environ.get("EEGNB_DATA")
@@ -115,10 +128,12 @@ def shared_data_dir() -> Path | None:
     p = repo_root().parent / "shared" / "data"
     return p.resolve() if p.is_dir() else None
 
+# %% ../nbs/98_report.ipynb #c013b7
 def path_placeholders() -> dict[str, Path | None]:
     "The placeholders a profile's parameters may use, and the folders they stand for on this machine."
     return {"{demo}": demo_dir(), "{data}": shared_data_dir(), "{repo}": repo_root()}
 
+# %% ../nbs/98_report.ipynb #c013c0
 def publish_paths(text: str, places: dict[str, Path | None] | None = None) -> str:
     """`text` (a page, an index, a results file) with every absolute path of `places` (default
     `path_placeholders()`) written back as its placeholder (`{data}`, `{demo}`, `{repo}`), also inside JSON strings
@@ -129,6 +144,7 @@ def publish_paths(text: str, places: dict[str, Path | None] | None = None) -> st
             text = text.replace(form, key)
     return text
 
+# %% ../nbs/98_report.ipynb #c013c4
 def _expand(value, subs: dict):
     if isinstance(value, str):
         for k, v in subs.items():
@@ -153,6 +169,7 @@ def report_parameters(name: str, profile: str = "demo", overrides: dict | None =
     params = _expand(raw, path_placeholders())
     return {**params, "profile": profile, **(overrides or {})}
 
+# %% ../nbs/98_report.ipynb #c013c8
 def template_parameters(path: str | Path) -> dict:
     "Names and default values assigned in the template's cell tagged `parameters` (literals; other values as source)."
     import ast
@@ -183,10 +200,12 @@ def library_versions(names=LIBRARIES) -> dict[str, str]:
         except PackageNotFoundError: out[n] = "missing"
     return out
 
+# %% ../nbs/98_report.ipynb #c016a2
 def manifest_checksums() -> dict[str, str]:
     "sha256 (first 16 hex digits) of each data manifest in `data_manifests/`."
     return {p.stem: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in sorted(manifests_dir().glob("*.yaml"))}
 
+# %% ../nbs/98_report.ipynb #c016a6
 def machine_info() -> dict:
     "The machine a report ran on: OS, CPU, cores, memory (GiB), accelerator."
     info = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
@@ -213,6 +232,7 @@ class ReportRun:
     started: str = ""
     commit: str | None = None
 
+# %% ../nbs/98_report.ipynb #c019a2
 _HEAD_STYLE = re.compile(r"<style\b[^>]*>.*?</style>", re.S | re.I)
 
 def share_head_styles(html: str, assets_dir: str | Path) -> str:
@@ -231,10 +251,12 @@ def share_head_styles(html: str, assets_dir: str | Path) -> str:
     head = _HEAD_STYLE.sub("", head) + f'<link rel="stylesheet" href="assets/{name}">'
     return html[:m.start(1)] + head + html[m.end(1):]
 
+# %% ../nbs/98_report.ipynb #c019a5
 _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}"""
+
 "nbconvert's lab template without its CDN loaders (require.js, MathJax and its config, mermaid): report pages use none."
 
 def notebook_to_html(executed: str | Path, out_html: str | Path, *, asset: str | None = None) -> Path:
@@ -267,6 +289,7 @@ def notebook_to_html(executed: str | Path, out_html: str | Path, *, asset: str |
     out_html.write_text(page, encoding="utf-8")
     return out_html
 
+# %% ../nbs/98_report.ipynb #c019a8
 def run_report(name: str, profile: str = "demo", *, out_dir: str | Path | None = None, build_dir: str | Path | None = None,
                overrides: dict | None = None, timeout_s: int = 7200, progress: bool = True) -> ReportRun:
     """Execute `reports/templates/<name>.ipynb` with the `profile`'s parameters and render
@@ -343,6 +366,7 @@ pre{{max-height:300px;overflow:auto;font-size:85%}}</style></head><body>
 <p>Every page opens without a network: plotly.js is <code>assets/{_esc(meta['plotlyjs'])}</code>.</p>
 </body></html>"""
 
+# %% ../nbs/98_report.ipynb #c023a2
 def run_reports(names: list[str] | None = None, profile: str = "demo", *, out_dir: str | Path | None = None,
                 overrides: dict | None = None, progress: bool = True) -> list[ReportRun]:
     """Run the `names` reports (default: every report of `profile`), then write `<out_dir>/index.html` and
@@ -382,6 +406,7 @@ def _earlier_runs(out_dir: Path, profile: str) -> list[ReportRun]:
 
 # %% ../nbs/98_report.ipynb #c025
 BLINK_RESOURCE_ANNOTATION = 101845102
+
 "Chromium's traffic-annotation id for requests a web page makes (`blink_resource_loader`)."
 
 def chromium_path() -> str | None:
@@ -390,6 +415,7 @@ def chromium_path() -> str | None:
         if shutil.which(n): return shutil.which(n)
     return None
 
+# %% ../nbs/98_report.ipynb #c025a2
 def check_offline_html(page: str | Path, *, wait_ms: int = 15000, timeout_s: int = 120) -> dict:
     """Open `page` in headless Chromium with no network. Returns `{"figures", "rendered", "requests", "dom_bytes"}`:
     figure divs on the page, those plotly drew, and the URLs the page tried to load from the network."""

@@ -99,11 +99,13 @@ def _positions(ch_names: Sequence[str]) -> np.ndarray:
 BLINK_WEIGHTS: dict[str, float] = {"Fp1": 1.0, "Fp2": 1.0, "Fpz": 1.0, "AF7": 0.7, "AF3": 0.7, "AFz": 0.7, "AF4": 0.7,
                                    "AF8": 0.7, "F7": 0.35, "F8": 0.35, "F3": 0.3, "Fz": 0.3, "F4": 0.3, "F5": 0.3,
                                    "F6": 0.3, "F1": 0.3, "F2": 0.3}
+
 "Relative blink amplitude per electrode (1 at the frontal poles), a rounded frontal-to-posterior decay."
 
 MUSCLE_REGIONS: dict[str, tuple[str, ...]] = {
     "left": ("F7", "FT7", "FT9", "T7", "T9", "TP7", "TP9", "P7", "T3", "T5"),
     "right": ("F8", "FT8", "FT10", "T8", "T10", "TP8", "TP10", "P8", "T4", "T6")}
+
 "Electrodes over the temporalis muscles, per side."
 
 def _weights(ch_names: Sequence[str], table: Mapping[str, float], what: str) -> np.ndarray:
@@ -112,6 +114,7 @@ def _weights(ch_names: Sequence[str], table: Mapping[str, float], what: str) -> 
         raise ValueError(f"none of the channels {list(ch_names)[:8]}... is one {what} reaches ({sorted(table)[:6]}...).")
     return w
 
+# %% ../nbs/79_robustness.ipynb #c012a
 def _event_times(rng: np.random.Generator, rate_hz: float, duration_s: float, min_gap_s: float = 0.0) -> np.ndarray:
     "Event onsets (s) in `[0, duration_s)`: a renewal process, gaps `min_gap_s` + exponential, mean `1 / rate_hz`."
     mean_extra = max(1.0 / rate_hz - min_gap_s, 1e-3)
@@ -121,9 +124,11 @@ def _event_times(rng: np.random.Generator, rate_hz: float, duration_s: float, mi
         if t >= duration_s: return np.asarray(out)
         if t >= 0: out.append(t)
 
+# %% ../nbs/79_robustness.ipynb #c012a0
 def _add(X: np.ndarray, noise: np.ndarray) -> np.ndarray:
     return (X.astype(np.float64) + noise).astype(X.dtype)
 
+# %% ../nbs/79_robustness.ipynb #c012a1
 def add_blinks(X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequence[str], rng=None,
                max_amplitude_uv: float = 200.0, rate_hz: float = 0.3) -> np.ndarray:
     """Eye blinks of `severity * max_amplitude_uv` µV at Fp1/Fp2 (weighted by `BLINK_WEIGHTS` elsewhere), at
@@ -141,6 +146,7 @@ def add_blinks(X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequen
             noise[i] += w[:, None] * shape[None]
     return _add(X, s * max_amplitude_uv * noise)
 
+# %% ../nbs/79_robustness.ipynb #c012a6
 def add_muscle(X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequence[str], rng=None,
                max_rms_uv: float = 40.0, rate_hz: float = 0.2, band_hz: tuple[float, float] = (20.0, 100.0)) -> np.ndarray:
     """Muscle bursts: 20-100 Hz noise (upper edge capped at 0.45 `sfreq`) of RMS `severity * max_rms_uv` µV at
@@ -169,6 +175,7 @@ def add_muscle(X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequen
             noise[i, :, a:b] += (side[:, None] * burst * np.hanning(L)[None])[:, : b - a]
     return _add(X, s * max_rms_uv * noise)
 
+# %% ../nbs/79_robustness.ipynb #c012b0
 def add_line_noise(X: np.ndarray, severity: float, *, sfreq: float, freq: float = 50.0, rng=None,
                    max_amplitude_uv: float = 20.0) -> np.ndarray:
     """Mains interference: a `freq` Hz (50 or 60) sinusoid of amplitude (peak) `severity * max_amplitude_uv` µV
@@ -181,6 +188,7 @@ def add_line_noise(X: np.ndarray, severity: float, *, sfreq: float, freq: float 
     t = np.arange(n_times) / sfreq
     return _add(X, s * max_amplitude_uv * np.sin(2 * np.pi * freq * t[None, None] + phase))
 
+# %% ../nbs/79_robustness.ipynb #c012b4
 def add_electrode_pops(X: np.ndarray, severity: float, *, sfreq: float, rng=None, max_amplitude_uv: float = 300.0,
                        rate_hz: float = 0.1) -> np.ndarray:
     """Electrode pops: at a mean rate of `rate_hz` (at least one per window when `severity > 0`), one random
@@ -198,6 +206,7 @@ def add_electrode_pops(X: np.ndarray, severity: float, *, sfreq: float, rng=None
             noise[i, ch] += sign * np.where(dt >= 0, np.exp(-np.clip(dt, 0, None) / tau), 0.0)
     return _add(X, s * max_amplitude_uv * noise)
 
+# %% ../nbs/79_robustness.ipynb #c012b9
 def add_baseline_drift(X: np.ndarray, severity: float, *, sfreq: float, rng=None, max_rms_uv: float = 100.0,
                        band_hz: tuple[float, float] = (0.05, 0.5)) -> np.ndarray:
     """Slow wander below 0.5 Hz: per window and channel, three sinusoids with frequencies uniform in `band_hz`
@@ -228,7 +237,9 @@ def change_window_length(X: np.ndarray, severity: float, *, rng=None, min_fracti
         out = np.zeros_like(X); out[..., :keep] = crops; return out
     return np.take(crops, np.arange(n_times) % keep, axis=-1)
 
+# %% ../nbs/79_robustness.ipynb #c018a3
 UNIT_FACTORS: dict[str, float] = {"volts": 1e-6, "millivolts": 1e-3, "nanovolts": 1e3}
+
 "Scale of a µV signal read with the wrong unit: V as µV (×1e-6), mV as µV (×1e-3), nV as µV (×1e3)."
 
 def unit_error(X: np.ndarray, severity: float, *, kind: str = "volts", rng=None, max_gain: float = 2.0) -> np.ndarray:
@@ -257,6 +268,7 @@ CORRUPTIONS: dict[str, Callable[..., np.ndarray]] = {
     "unit_nanovolts": lambda X, s, *, sfreq, ch_names, rng: unit_error(X, s, kind="nanovolts"),
     "gain_error": lambda X, s, *, sfreq, ch_names, rng: unit_error(X, s, kind="gain", rng=rng),
 }
+
 "Corruption name -> `f(X, severity, *, sfreq, ch_names, rng)`; severity 1 as in the table at the top."
 
 def corrupt(name: str, X: np.ndarray, severity: float, *, sfreq: float, ch_names: Sequence[str],
@@ -320,6 +332,7 @@ class GroupedPredictor:
             out[rows] = self.predictors[g](X[rows])
         return out
 
+# %% ../nbs/79_robustness.ipynb #c028a2
 def cross_fit(fit: Callable[[np.ndarray, np.ndarray], Callable], X: np.ndarray, y: Sequence, groups: Sequence, *,
               n_splits: int | None = None, seed: int = 0, progress: bool = False) -> GroupedPredictor:
     """Fit `fit(X_train, y_train) -> predict_proba` once per grouped fold (leave-one-group-out when `n_splits` is
@@ -338,6 +351,7 @@ def cross_fit(fit: Callable[[np.ndarray, np.ndarray], Callable], X: np.ndarray, 
         for g in np.unique(groups[te]): predictors[g] = p
     return GroupedPredictor(predictors, groups, np.unique(y))
 
+# %% ../nbs/79_robustness.ipynb #c028a6
 def fit_feature_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names: Sequence[str],
                            kind: str = "logistic", seed: int = 0) -> Callable[[np.ndarray], np.ndarray]:
     """Fit SpectralFeatures → `eegnb.evaluate.feature_classifier(kind)` (median imputation of non-finite features,
@@ -351,6 +365,7 @@ def fit_feature_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names
     model.fit(X, np.asarray(y))
     return model.predict_proba
 
+# %% ../nbs/79_robustness.ipynb #c028b
 class _EpochBatches:
     """Batches `(X[idx], y[idx])` of a fresh `torch.randperm(len(X), generator=generator)` split into `batch_size`
     at every iteration (one per epoch), skipping a last batch of one window (batch norm needs 2+)."""
@@ -363,6 +378,7 @@ class _EpochBatches:
         for idx in torch.randperm(len(self.X), generator=self.generator).split(self.batch_size):
             if len(idx) >= 2: yield self.X[idx], self.y[idx]
 
+# %% ../nbs/79_robustness.ipynb #c028b0
 def fit_deep_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names: Sequence[str], model: str = "eegnetv4",
                         epochs: int = 10, batch_size: int = 32, lr: float = 1e-3, seed: int = 0,
                         model_kw: dict | None = None) -> Callable[[np.ndarray], np.ndarray]:
@@ -403,6 +419,7 @@ def fit_deep_classifier(X: np.ndarray, y: Sequence, *, sfreq: float, ch_names: S
 
 # %% ../nbs/79_robustness.ipynb #c029
 FEATURE_MODELS: dict[str, str] = {"features_logistic": "logistic", "features_lightgbm": "lightgbm"}
+
 "Feature-baseline names accepted by `model_fitter` (anything else is a registered deep model)."
 
 def model_fitter(name: str, *, sfreq: float, ch_names: Sequence[str], epochs: int = 10, seed: int = 0,
@@ -433,6 +450,7 @@ def _score_rows(models: Mapping[str, Callable], Xc: np.ndarray, y: np.ndarray, g
         rows += [{"model": name, **r, "n_groups": sc.n_groups, "n_windows": sc.n_samples} for r in t.to_dict("records")]
     return rows
 
+# %% ../nbs/79_robustness.ipynb #c033a
 def severity_sweep(predict_proba: Callable | Mapping[str, Callable], X: np.ndarray, y: Sequence, groups: Sequence,
                    ch_names: Sequence[str], sfreq: float, corruption: str | Sequence[str], severities: Sequence[float], *,
                    rng_seed: int = 0, n_boot: int = 200, classes: Sequence | None = None,
@@ -466,6 +484,7 @@ def severity_sweep(predict_proba: Callable | Mapping[str, Callable], X: np.ndarr
     return pd.DataFrame(rows)[["model", "corruption", "severity", "metric", "value", "ci_low", "ci_high", "n_groups",
                                "n_windows"]]
 
+# %% ../nbs/79_robustness.ipynb #c033a2
 def robustness_figure(df: pd.DataFrame, *, metric: str = "balanced_accuracy", title: str | None = None,
                       n_cols: int = 3, chance: float | None = 0.5):
     """Plotly figure of `metric` vs severity from `severity_sweep` rows (several corruptions concatenated): one

@@ -32,6 +32,7 @@ def to_codes(x: np.ndarray, resolution_uv, offset_uv=0.0) -> np.ndarray:
         raise ValueError(f"samples up to {np.abs(x).max():.4g} µV overflow int32 codes at resolution {resolution_uv} µV.")
     return c.astype(np.int64)
 
+# %% ../../nbs/93_compress.classical.ipynb #c003a2
 def _pack_resolution(res, off, n_c) -> bytes:
     return np.stack([np.broadcast_to(np.asarray(v, np.float64), (n_c,)) for v in (res, off)]).astype("<f8").tobytes()
 
@@ -65,6 +66,7 @@ class ZstdCodec(Codec):
         res, off, raw = _unpack_resolution(raw, h.shape[1])
         return np.frombuffer(raw, "<i2").reshape(h.shape).astype(np.float64) * res + off
 
+# %% ../../nbs/93_compress.classical.ipynb #c003a6
 @register_codec("gzip")
 class GzipCodec(ZstdCodec):
     "gzip (DEFLATE) on the raw samples, as `ZstdCodec`."
@@ -91,6 +93,7 @@ def _lpc_residual(c, q):
                 e[s, t] = c[s, t] - ((acc + (1 << (_Q - 1))) >> _Q)
     return e
 
+# %% ../../nbs/93_compress.classical.ipynb #c004a
 @numba.njit
 def _lpc_restore(e, q):
     n_s, n = e.shape; order = q.shape[1]
@@ -105,6 +108,7 @@ def _lpc_restore(e, q):
                 c[s, t] = e[s, t] + ((acc + (1 << (_Q - 1))) >> _Q)
     return c
 
+# %% ../../nbs/93_compress.classical.ipynb #c004a0
 def lpc_coefficients(c: np.ndarray, order: int) -> np.ndarray:
     "Least-squares predictors `(n_series, order)` (Q12 int64, clipped to int16) of series `c` `(n_series, n)`."
     c = np.asarray(c, np.float64)
@@ -117,6 +121,7 @@ def lpc_coefficients(c: np.ndarray, order: int) -> np.ndarray:
     a = np.linalg.solve(r, b[..., None])[..., 0]
     return np.clip(np.rint(a * (1 << _Q)), -32768, 32767).astype(np.int64)
 
+# %% ../../nbs/93_compress.classical.ipynb #c004a4
 @register_codec("lpc")
 class LPCCodec(Codec):
     """Lossless at `resolution_uv` µV (offset `offset_uv`; scalars or per channel): integer LPC of order `order`
@@ -148,6 +153,7 @@ def quality_to_step(quality: float) -> float:
     if not 1 <= quality <= 100: raise ValueError(f"quality must be in [1, 100], got {quality}.")
     return 0.01 * 2 ** ((100 - quality) / 8)
 
+# %% ../../nbs/93_compress.classical.ipynb #c005a2
 @register_codec("wavelet")
 class WaveletCodec(Codec):
     """Lossy: `level`-level DWT (`wavelet`, periodization), dead-zone uniform quantization with step

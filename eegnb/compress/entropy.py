@@ -16,6 +16,7 @@ __all__ = ['SCALE_BITS', 'rans_encode', 'rans_decode', 'geometric_table', 'lapla
 
 # %% ../../nbs/92_compress.entropy.ipynb #c003
 SCALE_BITS = 18                       # frequencies of one table sum to 2**SCALE_BITS
+
 _RANS_L = 1 << 23
 
 @numba.njit
@@ -36,6 +37,7 @@ def _rans_enc(sym, tab, cdf):
         pos -= 1; out[pos] = np.uint8(x & np.uint64(0xFF)); x >>= np.uint64(8)
     return out[pos:].copy()
 
+# %% ../../nbs/92_compress.entropy.ipynb #c003a
 @numba.njit
 def _rans_dec(buf, tab, cdf, n):
     out = np.empty(n, np.int64)
@@ -60,6 +62,7 @@ def _rans_dec(buf, tab, cdf, n):
         out[i] = s
     return out, pos
 
+# %% ../../nbs/92_compress.entropy.ipynb #c003a0
 def rans_encode(symbols: np.ndarray, tables: np.ndarray, cdf: np.ndarray) -> bytes:
     """rANS-code `symbols` (ints in `[0, n_sym)`), symbol `i` with the table `cdf[tables[i]]`.
     `cdf` `(n_tables, n_sym + 1)`: cumulative frequencies from 0 to `2**SCALE_BITS`, every used symbol with freq ≥ 1."""
@@ -74,6 +77,7 @@ def rans_encode(symbols: np.ndarray, tables: np.ndarray, cdf: np.ndarray) -> byt
         raise ValueError(f"{int((f <= 0).sum())} symbols have zero frequency in their table.")
     return _rans_enc(symbols, tables, cdf).tobytes()
 
+# %% ../../nbs/92_compress.entropy.ipynb #c003a4
 def rans_decode(data: bytes, tables: np.ndarray, cdf: np.ndarray) -> np.ndarray:
     "Inverse of `rans_encode`: `len(tables)` symbols. Raises ValueError when `data` runs out."
     buf = np.frombuffer(data, np.uint8)
@@ -95,11 +99,13 @@ def geometric_table(p0: float, theta: float, k: int) -> np.ndarray:
     f[k] += total - f.sum()                  # rounding slack on the zero symbol
     return np.concatenate([[0], np.cumsum(f)])
 
+# %% ../../nbs/92_compress.entropy.ipynb #c004a2
 def laplace_params(scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "`(p0, θ)` of the Laplace density of scale `b` discretized on the integers (bins `[v - 1/2, v + 1/2]`)."
     b = np.maximum(np.asarray(scale, float), 1e-6)
     return 1 - np.exp(-0.5 / b), np.exp(-1 / b)
 
+# %% ../../nbs/92_compress.entropy.ipynb #c004a6
 def fit_geometric(v: np.ndarray, k: int = 255) -> tuple[float, float]:
     "Maximum-likelihood `(p0, θ)` of integers `v` (the two-sided geometric above; values beyond `k` are escapes)."
     v = np.abs(np.asarray(v, np.int64))
@@ -119,6 +125,7 @@ def _varint(u: np.ndarray) -> bytes:
             if not x: break
     return bytes(out)
 
+# %% ../../nbs/92_compress.entropy.ipynb #c005a
 def _unvarint(b: bytes, n: int, pos: int) -> tuple[np.ndarray, int]:
     vals = []
     for _ in range(n):
@@ -131,6 +138,7 @@ def _unvarint(b: bytes, n: int, pos: int) -> tuple[np.ndarray, int]:
         vals.append(x)
     return np.array(vals, np.int64), pos
 
+# %% ../../nbs/92_compress.entropy.ipynb #c005a0
 _GROUP = struct.Struct("<HHHB")       # p0 (Q16), theta (Q16), k, shift
 
 def _choose_shift(v: np.ndarray) -> int:
@@ -138,17 +146,21 @@ def _choose_shift(v: np.ndarray) -> int:
     m = np.abs(v).mean() if len(v) else 0.0
     return int(max(0, np.ceil(np.log2(m / 16))) if m > 16 else 0)
 
+# %% ../../nbs/92_compress.entropy.ipynb #c005a1
 def _pack_bits(lo: np.ndarray, s: int) -> bytes:
     if s == 0 or len(lo) == 0: return b""
     return np.packbits(((lo[:, None] >> np.arange(s)) & 1).astype(np.uint8).ravel()).tobytes()
 
+# %% ../../nbs/92_compress.entropy.ipynb #c005a2
 def _unpack_bits(b: bytes, n: int, s: int) -> np.ndarray:
     if s == 0 or n == 0: return np.zeros(n, np.int64)
     bits = np.unpackbits(np.frombuffer(b, np.uint8), count=n * s).reshape(n, s).astype(np.int64)
     return (bits << np.arange(s)).sum(1)
 
+# %% ../../nbs/92_compress.entropy.ipynb #c005a3
 def _q16(x) -> int: return int(np.clip(np.rint(float(x) * 65535), 0, 65535))
 
+# %% ../../nbs/92_compress.entropy.ipynb #c005a4
 def encode_ints(values: np.ndarray, groups: np.ndarray | None = None, *, n_groups: int | None = None,
                 params: np.ndarray | None = None, k: int = 255) -> bytes:
     """Entropy-code integers `values` (1-D) whose distributions differ by `groups` (ints in `[0, n_groups)`,
@@ -187,6 +199,7 @@ def encode_ints(values: np.ndarray, groups: np.ndarray | None = None, *, n_group
     esc_b = _varint(zig)
     return bytes(head) + struct.pack("<III", int(esc.sum()), len(body), len(esc_b)) + body + esc_b + low
 
+# %% ../../nbs/92_compress.entropy.ipynb #c005a8
 def decode_ints(data: bytes, groups: np.ndarray | int, *, n_groups: int | None = None,
                 params: np.ndarray | None = None, k: int = 255) -> np.ndarray:
     "Inverse of `encode_ints`; `groups` as given to it (or the number of values when there was one group)."

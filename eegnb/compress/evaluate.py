@@ -31,6 +31,7 @@ def distortion(x: np.ndarray, y: np.ndarray, sfreq: float) -> dict:
             "snr_db": float(np.mean(20 * np.log10(np.maximum(norm, 1e-12) / np.maximum(err, 1e-12)))),
             "corr": float(np.mean(r)), "bp_err": float(np.median(rel)), "bp_err_p90": float(np.percentile(rel, 90))}
 
+# %% ../../nbs/95_compress.evaluate.ipynb #c004a3
 def rd_sweep(codecs: Mapping[str, Mapping[str, Codec]], x: np.ndarray, sfreq: float, *, batch: int | None = None) -> pd.DataFrame:
     """Encode and decode `x` `(n_windows, n_chans, n_times)` µV with every codec: `codecs` maps a family name to
     `{setting label: codec}`. Windows go through in batches of `batch` (all at once by default). One row per codec
@@ -49,6 +50,7 @@ def rd_sweep(codecs: Mapping[str, Mapping[str, Codec]], x: np.ndarray, sfreq: fl
                          "enc_ms": 1e3 * t_enc / len(x), "dec_ms": 1e3 * t_dec / len(x)})
     return pd.DataFrame(rows)
 
+# %% ../../nbs/95_compress.evaluate.ipynb #c004a7
 def ratio_at_bounds(rd: pd.DataFrame, *, prd_max: float = 9.0, bp_err_max: float = 5.0) -> pd.DataFrame:
     """Per family the highest measured ratio whose PRD < `prd_max` % and band-power error < `bp_err_max` %
     (NaN when no setting meets both), with the setting and its distortion."""
@@ -62,6 +64,7 @@ def ratio_at_bounds(rd: pd.DataFrame, *, prd_max: float = 9.0, bp_err_max: float
                     "max_ratio_measured": g.ratio.max()})
     return pd.DataFrame(out)
 
+# %% ../../nbs/95_compress.evaluate.ipynb #c004b0
 def plot_rd(rd: pd.DataFrame, *, y: str = "prd", log_x: bool = True):
     "Plotly rate-distortion curves: ratio (x) against `y` (a column of `rd_sweep`), one line per family."
     import plotly.graph_objects as go

@@ -49,6 +49,7 @@ class CodecNetConfig:
         if self.kind not in KINDS:
             raise ValueError(f"Invalid value for the 'kind' parameter. Allowed values are {list(KINDS)}, but got {self.kind!r} instead.")
 
+# %% ../../nbs/94_compress.learned.ipynb #c003a2
 class RelPosAttention(nn.Module):
     "Multi-head self-attention over time with a learned relative-position bias per head (|offset| < `max_rel`)."
     def __init__(self, dim: int, heads: int = 4, max_rel: int = 256):
@@ -63,6 +64,7 @@ class RelPosAttention(nn.Module):
         att = F.scaled_dot_product_attention(q, k, v, attn_mask=self.bias[:, rel].to(q.dtype))
         return self.out(att.transpose(1, 2).reshape(b, t, d))
 
+# %% ../../nbs/94_compress.learned.ipynb #c003a6
 class _TBlock(nn.Module):
     def __init__(self, dim, dropout):
         super().__init__()
@@ -73,6 +75,7 @@ class _TBlock(nn.Module):
         x = x + self.att(self.n1(x))
         return x + self.ff(self.n2(x))
 
+# %% ../../nbs/94_compress.learned.ipynb #c003a7
 class _Seq(nn.Module):
     "Bottleneck over time: BiLSTM + attention, or transformer blocks; (B, C, T) -> (B, C, T)."
     def __init__(self, kind, dim, dropout):
@@ -92,6 +95,7 @@ class _Seq(nn.Module):
             h = self.blocks(h)
         return h.transpose(1, 2)
 
+# %% ../../nbs/94_compress.learned.ipynb #c003a8
 class CodecNet(nn.Module):
     """Encoder, decoder and factorized Laplace entropy model. `forward(x)` on scaled windows `(B, n_chans, T)`
     returns `(x_hat, y, bits)`; `T` must be a multiple of `2**n_down` (`LearnedCodec` pads)."""
@@ -158,10 +162,12 @@ class CodecNet(nn.Module):
             h.update(k.encode()); h.update(v.detach().cpu().numpy().tobytes())
         return h.hexdigest()[:16]
 
+# %% ../../nbs/94_compress.learned.ipynb #c003b1
 def save_codec_net(net: CodecNet, path) -> None:
     "Checkpoint: configuration and weights."
     torch.save({"config": asdict(net.config), "state_dict": net.state_dict()}, path)
 
+# %% ../../nbs/94_compress.learned.ipynb #c003b5
 def load_codec_net(path) -> CodecNet:
     "A `CodecNet` from `save_codec_net`'s checkpoint, in eval mode."
     ck = torch.load(path, map_location="cpu", weights_only=True)
@@ -175,6 +181,7 @@ def log_stft_l1(x, y, n_fft: int = 64):
                                 return_complex=True).abs().add(1e-3).log()
     return (spec(x) - spec(y)).abs().mean()
 
+# %% ../../nbs/94_compress.learned.ipynb #c005a2
 class CodecTask(L.LightningModule):
     "Lightning module: MSE + `spectral_weight` · log-STFT L1 + `rate_weight` · bits/sample (+ `beta` · KL for the VAE)."
     def __init__(self, net: CodecNet, *, lr: float = 2e-3, spectral_weight: float = 0.1, rate_weight: float = 0.01,
@@ -196,12 +203,14 @@ class CodecTask(L.LightningModule):
     def configure_optimizers(self):
         return torch.optim.AdamW(self.parameters(), lr=self.lr, weight_decay=1e-4)
 
+# %% ../../nbs/94_compress.learned.ipynb #c005a6
 def sequence_scales(x: np.ndarray, config: CodecNetConfig) -> np.ndarray:
     "µV that map to 1 for each sequence of `x` `(n, n_chans, n_times)`: its RMS rounded to float16, or `scale_uv`."
     if not config.normalize: return np.full(x.shape[:2] + (1,), config.scale_uv, np.float32)
     rms = np.sqrt((np.asarray(x, np.float64) ** 2).mean(-1, keepdims=True))
     return np.clip(rms, 1e-2, 6e4).astype(np.float16).astype(np.float32)
 
+# %% ../../nbs/94_compress.learned.ipynb #c005b
 def to_training_tensor(windows: np.ndarray, config: CodecNetConfig) -> torch.Tensor:
     """Windows `(n_windows, n_chans, n_times)` µV as the net's input: divided by `sequence_scales`, split into single
     channels when `config.n_chans == 1`, time cropped to a multiple of `2**n_down`."""
@@ -213,6 +222,7 @@ def to_training_tensor(windows: np.ndarray, config: CodecNetConfig) -> torch.Ten
     m = 2 ** config.n_down
     return torch.from_numpy(np.ascontiguousarray(x[..., :x.shape[-1] // m * m]))
 
+# %% ../../nbs/94_compress.learned.ipynb #c005b3
 def train_codec(net: CodecNet, windows: np.ndarray, *, epochs: int = 3, batch_size: int = 64, lr: float = 2e-3,
                 spectral_weight: float = 0.1, rate_weight: float = 0.01, seed: int = 0, max_steps: int = -1) -> CodecNet:
     "Train `net` on `windows` `(n_windows, n_chans, n_times)` µV with Lightning on CPU; returns it in eval mode."
@@ -302,6 +312,7 @@ def predicted_prd(net: CodecNet, x: np.ndarray, *, n_mc: int = 8, seed: int = 0)
     num = sq.reshape(n_w, -1).sum(1).sqrt(); den = (base ** 2).reshape(n_w, -1).sum(1).sqrt().clamp_min(1e-9)
     return (100 * num / den).numpy()
 
+# %% ../../nbs/94_compress.learned.ipynb #c008a2
 @register_codec("learned_vae_guard")
 class GuardedVAECodec(LearnedCodec):
     """VAE codec with a quality guard: windows whose `predicted_prd` exceeds `prd_bound` % are coded with

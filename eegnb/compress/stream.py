@@ -21,13 +21,17 @@ __all__ = ['MAGIC', 'FORMAT_VERSION', 'StreamError', 'StreamHeader', 'pack_strea
 
 # %% ../../nbs/91_compress.stream.ipynb #c003
 MAGIC = b"EEGZ"
+
 FORMAT_VERSION = 1
+
 _PRE = struct.Struct("<4sBH")          # magic, format version, header length
+
 _POST = struct.Struct("<II")           # payload length, CRC32 of header json + payload
 
 class StreamError(ValueError):
     "A stream that cannot be decoded: truncated, corrupt (CRC mismatch), foreign, or written by another codec."
 
+# %% ../../nbs/91_compress.stream.ipynb #c003a2
 @dataclass(frozen=True)
 class StreamHeader:
     """What a stream says about itself. `shape` `(n_windows, n_chans, n_times)`, `sfreq` Hz, `scale` µV per
@@ -40,6 +44,7 @@ class StreamHeader:
     scale: float
     extra: dict = field(default_factory=dict)
 
+# %% ../../nbs/91_compress.stream.ipynb #c003a6
 def pack_stream(header: StreamHeader, payload: bytes) -> bytes:
     "Frame `payload` with `header`: magic, format version, header JSON, payload length and CRC32, payload."
     meta = json.dumps({"c": header.codec, "v": header.version, "d": header.dtype, "s": list(header.shape),
@@ -50,6 +55,7 @@ def pack_stream(header: StreamHeader, payload: bytes) -> bytes:
     crc = zlib.crc32(payload, zlib.crc32(meta))
     return _PRE.pack(MAGIC, FORMAT_VERSION, len(meta)) + meta + _POST.pack(len(payload), crc) + payload
 
+# %% ../../nbs/91_compress.stream.ipynb #c003b
 def unpack_stream(blob: bytes, *, codec: str | None = None) -> tuple[StreamHeader, bytes]:
     "Check and split a stream into `(StreamHeader, payload)`; `codec` (optional) must match the writer's name."
     if not isinstance(blob, (bytes, bytearray, memoryview)):
@@ -80,6 +86,7 @@ def unpack_stream(blob: bytes, *, codec: str | None = None) -> tuple[StreamHeade
         raise StreamError(f"stream was written by codec {h.codec!r}, cannot decode it with {codec!r}.")
     return h, payload
 
+# %% ../../nbs/91_compress.stream.ipynb #c003b3
 def stream_header(blob: bytes) -> StreamHeader:
     "The header of a stream (checked), without decoding it."
     return unpack_stream(blob)[0]
@@ -89,6 +96,7 @@ def create_codec(name: str, **kw) -> "Codec":
     "A codec by its registered name (`eegnb.registry.CODECS`), e.g. `create_codec('wavelet', quality=60)`."
     return CODECS.lookup(name)(**kw)
 
+# %% ../../nbs/91_compress.stream.ipynb #c006a2
 def check_windows(windows: Any, name: str = "windows") -> np.ndarray:
     "`windows` as a finite float array `(n_windows, n_chans, n_times)`, else a ValueError naming the problem."
     x = np.asarray(windows)
@@ -101,15 +109,18 @@ def check_windows(windows: Any, name: str = "windows") -> np.ndarray:
         raise ValueError(f"{name} holds {int((~np.isfinite(x)).sum())} non-finite samples (NaN/inf); fill or drop them first.")
     return x
 
+# %% ../../nbs/91_compress.stream.ipynb #c006a6
 def raw_int16_bytes(shape: tuple[int, ...]) -> int:
     "Reference size of windows of `shape`: 2 bytes (int16) per sample."
     return int(np.prod(shape)) * 2
 
+# %% ../../nbs/91_compress.stream.ipynb #c006b
 def compression_ratio(shape: tuple[int, ...], stream: bytes | int) -> float:
     "int16 bytes of `shape` / bytes of the whole stream (header and side information included)."
     n = stream if isinstance(stream, int) else len(stream)
     return raw_int16_bytes(shape) / n
 
+# %% ../../nbs/91_compress.stream.ipynb #c006b3
 class Codec:
     "Base of every codec: `encode(windows µV (n_windows, n_chans, n_times), sfreq Hz) -> bytes`, `decode(bytes) -> windows`."
     name = "codec"

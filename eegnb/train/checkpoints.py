@@ -28,6 +28,7 @@ def stable_hash(obj: Any, n: int = 12) -> str:
     "Short sha256 hex digest of a JSON-serialisable object (keys sorted)."
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:n]
 
+# %% ../../nbs/76_train.checkpoints.ipynb #c004a2
 def data_index_hash(index, rows=None, config_hash: str | None = None) -> str:
     """Hash of the windows a phase reads: the `key` and `i` of each row of a store's `index` (all rows, or `rows`)
     plus the store's preprocessing config hash. Same windows in the same order, same hash."""
@@ -36,6 +37,7 @@ def data_index_hash(index, rows=None, config_hash: str | None = None) -> str:
     h.update("\n".join(f"{k}:{i}" for k, i in zip(ix.key.astype(str), ix.i.astype(int))).encode())
     return h.hexdigest()[:16]
 
+# %% ../../nbs/76_train.checkpoints.ipynb #c004a6
 def environment() -> dict[str, str]:
     "Versions and machine, for run metadata."
     import lightning

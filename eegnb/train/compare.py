@@ -18,6 +18,7 @@ __all__ = ['FEATURE_GROUPS', 'window_features', 'baseline_scores', 'same_fold_ba
 
 # %% ../../nbs/73_train.compare.ipynb #c005
 FEATURE_GROUPS = ("spectral", "temporal", "connectivity")
+
 "Feature groups of `eegnb.features`: band powers and spectral shape; time-domain, Hjorth, entropy and wavelet; coherence/PLV/wPLI."
 
 def window_features(X: np.ndarray, sfreq: float, ch_names: Sequence[str], groups: Sequence[str] = ("spectral",), *,
@@ -30,6 +31,7 @@ def window_features(X: np.ndarray, sfreq: float, ch_names: Sequence[str], groups
             "connectivity": lambda: ConnectivityFeatures(sfreq, ch_names)}
     return pd.concat([pd.DataFrame(make[g]().fit_transform(X)).reset_index(drop=True) for g in groups], axis=1)
 
+# %% ../../nbs/73_train.compare.ipynb #c005a3
 def baseline_scores(features: pd.DataFrame, y: Sequence, subjects: Sequence, *, units: Sequence | None = None,
                     unit_level: str = "record", models: Sequence[str] = ("logistic", "lightgbm"), n_splits: int = 5,
                     n_boot: int = 200, seed: int = 0) -> pd.DataFrame:

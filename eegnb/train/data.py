@@ -31,6 +31,7 @@ def _is_regression(col: pd.Series) -> bool:
     "A numeric, non-boolean column: served as float targets, not classes."
     return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
 
+# %% ../../nbs/71_train.data.ipynb #c005a
 def _targets(col: pd.Series, classes: list | None) -> tuple[np.ndarray, list | None]:
     "Class numbers (-1 missing) for a categorical column, float32 (NaN missing) for a numeric one."
     if classes is None and _is_regression(col):
@@ -40,6 +41,7 @@ def _targets(col: pd.Series, classes: list | None) -> tuple[np.ndarray, list | N
     vals = [-1 if pd.isna(v) else lut.get(v.item() if isinstance(v, np.generic) else v, -1) for v in col]
     return np.asarray(vals, dtype=np.int64), classes
 
+# %% ../../nbs/71_train.data.ipynb #c005a0
 class TrainWindows(Dataset):
     """Windows `rows` of a store as batch dicts for `eegnb.train` (see the table above).
 
@@ -170,6 +172,7 @@ class MontageBatchSampler(Sampler[list[int]]):
         rank, world = self._dist()
         return math.ceil(len(self._batches()) / world)
 
+# %% ../../nbs/71_train.data.ipynb #c007a1
 def _identity(batch): return batch
 
 def montage_loader(dataset: TrainWindows, batch_size: int = 32, *, shuffle: bool = False, drop_last: bool = False,

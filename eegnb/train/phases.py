@@ -36,12 +36,14 @@ class OptimConfig(ConfigModel):
     layer_decay: float | None = None
     betas: tuple[float, float] = (0.9, 0.999)
 
+# %% ../../nbs/75_train.phases.ipynb #c005a2
 def warmup_cosine(step: int, total: int, warmup_steps: int, min_lr: float = 0.0) -> float:
     "Learning-rate multiplier at `step`: linear from ~0 to 1 over `warmup_steps`, then cosine down to `min_lr`."
     if warmup_steps > 0 and step < warmup_steps: return (step + 1) / warmup_steps
     progress = min(1.0, (step - warmup_steps) / max(1, total - warmup_steps))
     return min_lr + (1 - min_lr) * 0.5 * (1 + math.cos(math.pi * progress))
 
+# %% ../../nbs/75_train.phases.ipynb #c005a7
 def param_groups(groups: Sequence[Sequence[nn.Parameter]], lr: float, weight_decay: float,
                  layer_decay: float | None = None) -> list[dict]:
     """AdamW parameter groups from layer groups (input to output): matrices get `weight_decay`, biases and norm
@@ -62,6 +64,7 @@ def model_inputs(model: nn.Module, batch: dict[str, Any], x: torch.Tensor | None
     if getattr(model, "any_montage", False) and batch.get("pos") is not None: kw["pos"] = batch["pos"]
     return kw
 
+# %% ../../nbs/75_train.phases.ipynb #c008a2
 def _rng_state() -> dict:
     "The generators' states as tensors and numbers only (checkpoints load with `weights_only=True`)."
     kind, keys, pos, has_gauss, gauss = np.random.get_state()
@@ -151,6 +154,7 @@ def info_nce(z: torch.Tensor, positives: torch.Tensor, temperature: float = 0.07
     per = -(logp.masked_fill(~pos, 0).sum(1)[has] / pos.sum(1)[has])
     return per.mean()
 
+# %% ../../nbs/75_train.phases.ipynb #c014a2
 def contrastive_positives(record: torch.Tensor, subject: torch.Tensor, y: torch.Tensor, *,
                           cross_subject: bool = True) -> torch.Tensor:
     """`(2n, 2n)` positives for two stacked views of `n` windows: same window or same recording; with
@@ -161,6 +165,7 @@ def contrastive_positives(record: torch.Tensor, subject: torch.Tensor, y: torch.
         pos |= (yy[:, None] == yy[None, :]) & (yy[:, None] >= 0) & (sub[:, None] != sub[None, :])
     return pos
 
+# %% ../../nbs/75_train.phases.ipynb #c014a6
 class ContrastiveTask(PhaseModule):
     "Phase 2: InfoNCE between augmented views of `encoder.forward_features(...)['pooled']` through a projection head."
     def __init__(self, encoder: EEGModel, optim: OptimConfig | dict | None = None, *, temperature: float = 0.07,
@@ -264,6 +269,7 @@ def embed(encoder: EEGModel, dataset: TrainWindows, batch_size: int = 64, device
     return _over_windows(encoder, dataset, lambda b: encoder.forward_features(**model_inputs(encoder, b))["pooled"],
                          batch_size, device)
 
+# %% ../../nbs/75_train.phases.ipynb #c019a2
 def predict(model: EEGModel, dataset: TrainWindows, batch_size: int = 64, device: str | torch.device | None = None,
             output: Callable[[torch.Tensor], torch.Tensor] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Class probabilities `(n, n_outputs)`, labels `(n,)` and store rows `(n,)` of every window of `dataset`;
@@ -271,6 +277,7 @@ def predict(model: EEGModel, dataset: TrainWindows, batch_size: int = 64, device
     out = output or (lambda z: z.float().softmax(1))
     return _over_windows(model, dataset, lambda b: out(model(**model_inputs(model, b))), batch_size, device)
 
+# %% ../../nbs/75_train.phases.ipynb #c019a6
 def probe_score(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], C: float = 1.0) -> float:
     "Balanced accuracy on `test` of a standardised, class-balanced logistic regression fitted on `train` (X, y)."
     from sklearn.linear_model import LogisticRegression
@@ -283,6 +290,7 @@ def probe_score(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np
     clf.fit(Xa[ka], ya[ka])
     return float(balanced_accuracy_score(yb[kb], clf.predict(Xb[kb])))
 
+# %% ../../nbs/75_train.phases.ipynb #c019b
 class LinearProbe(Callback):
     "Log `probe/bal_acc` of a linear probe on `pl_module.encoder` features (train on `train`, score on `held_out`)."
     def __init__(self, train: TrainWindows, held_out: TrainWindows, every_n_epochs: int = 1, batch_size: int = 64):

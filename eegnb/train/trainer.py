@@ -40,16 +40,20 @@ class TrainerConfig(ConfigModel):
     num_workers: int = 0
 
 TRAINER_DEFAULTS = TrainerConfig().model_dump()
+
 "Trainer settings a config may set, and their defaults."
 
 CPU_TRAINER = TrainerConfig(accelerator="cpu", precision="32-true", progress=False)
+
 "Full float32 on the CPU without a progress bar: the default of seizure detectors, learned codecs and robustness models."
 
+# %% ../../nbs/72_train.trainer.ipynb #c004a1
 def trainer_settings(settings: TrainerConfig | dict | None, defaults: TrainerConfig) -> TrainerConfig:
     "`settings` as a `TrainerConfig`: as given, or a dict of fields over `defaults`, or `defaults` when None."
     if isinstance(settings, TrainerConfig): return settings
     return TrainerConfig(**{**defaults.model_dump(), **(settings or {})})
 
+# %% ../../nbs/72_train.trainer.ipynb #c004a5
 def trainer_field(defaults: TrainerConfig) -> Any:
     """The type of a config's `trainer:` field whose settings left out of the YAML take `defaults`' values (not
     `TrainerConfig`'s experiment defaults): `trainer: trainer_field(CPU_TRAINER) = CPU_TRAINER`."""
@@ -62,6 +66,7 @@ def _precision(p: str) -> str:
     if p != "auto": return p
     return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
 
+# %% ../../nbs/72_train.trainer.ipynb #c007a
 def make_trainer(settings: TrainerConfig | dict | None = None, *, max_epochs: int, root: str | Path | None = None,
                  callbacks: list | None = None, checkpoint: bool = True, monitor: str | None = None,
                  logger: bool = True, progress: bool | None = None, max_steps: int = -1) -> L.Trainer:
