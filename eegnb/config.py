@@ -133,7 +133,7 @@ def validate_config(schema: type[ConfigModel], data: Any, source: str = "", *, w
 
 # %% ../nbs/02_config.ipynb #c024
 SCHEMAS = Registry("runner", "Runners register their config schema when their module is imported (`eegnb.train`, "
-                   "`eegnb.train.seizure`, `eegnb.hms.train`).")
+                   "`eegnb.hms.train`).")
 "`runner` name -> the config schema registered for it (filled by `register_schema` in the modules that run them)."
 
 DEFAULT_RUNNER = "phases"
