@@ -1,4 +1,4 @@
-"""Known-answer checks for `eegnb.interpret`: TreeSHAP finds the one informative feature and is additive;
+"""Known-answer checks for `eegnb.eval.interpret`: TreeSHAP finds the one informative feature and is additive;
 deep attributions of a model that reads one channel fall on that channel."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eegnb.interpret import explain_deep, explain_tree, parse_feature_name
+from eegnb.eval.interpret import explain_deep, explain_tree, parse_feature_name
 
 
 def test_tree_shap_finds_the_informative_feature_and_is_additive():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import eegnb
 import eegnb.features.spectral
-import eegnb.interpret
+import eegnb.eval.interpret
 
 ROOT = Path(eegnb.__file__).resolve().parent.parent
 PY = sorted(p for p in (ROOT / "eegnb").rglob("*.py") if p.name != "_modidx.py")
@@ -27,9 +27,9 @@ def _numeric_edges(node: ast.AST) -> bool:
 
 
 def test_interpret_uses_the_feature_bands():
-    assert eegnb.interpret.BANDS is eegnb.features.spectral.BANDS
+    assert eegnb.eval.interpret.BANDS is eegnb.features.spectral.BANDS
     names = [b[0] for b in eegnb.features.spectral.BANDS]
-    assert eegnb.interpret.parse_feature_name(f"abspow_{names[2]}_O1") == (names[2], "O1")
+    assert eegnb.eval.interpret.parse_feature_name(f"abspow_{names[2]}_O1") == (names[2], "O1")
 
 
 def test_no_second_band_table():
@@ -52,10 +52,10 @@ FILTER_CALLS = ("butter", "sosfiltfilt", "filtfilt", "firwin", "filter_data")
 FILTER_ALLOWED = {
     ("eegnb/preprocess/pipeline.py", "antialias_filter", "firwin"):
         "the anti-aliasing low-pass handed to scipy's resample_poly (resampling, not a band-pass)",
-    ("eegnb/robustness.py", "add_muscle", "butter"):
+    ("eegnb/train/robustness.py", "add_muscle", "butter"):
         "shapes synthetic white noise into 20-100 Hz muscle bursts of 0.5-2 s (generating an artefact, not filtering "
         "data; a short IIR suits bursts shorter than an FIR of the same band)",
-    ("eegnb/robustness.py", "add_muscle", "sosfiltfilt"): "see add_muscle/butter",
+    ("eegnb/train/robustness.py", "add_muscle", "sosfiltfilt"): "see add_muscle/butter",
 }
 
 
@@ -87,9 +87,9 @@ def test_one_bandpass():
     assert used == set(FILTER_ALLOWED), f"stale allow-list entries: {set(FILTER_ALLOWED) - used}"
 
 
-# hand-built classifiers allowed outside eegnb/evaluate.py: (file, count) -> reason
+# hand-built classifiers allowed outside eegnb/eval/classification.py: (file, count) -> reason
 CLASSIFIER_ALLOWED = {
-    "nbs/45_interpret.ipynb": (2, "toy LightGBM models with known answers for the explainer, not a baseline"),
+    "nbs/45_eval.interpret.ipynb": (2, "toy LightGBM models with known answers for the explainer, not a baseline"),
     "nbs/75_train.phases.ipynb": (1, "linear probe on learned embeddings, not a feature classifier"),
     "eegnb/train/phases.py": (1, "linear probe on learned embeddings, not a feature classifier"),
     "nbs/77_train.run.ipynb": (1, "linear probe on learned embeddings, not a feature classifier"),
@@ -105,14 +105,14 @@ def _code(p: Path) -> str:
 
 
 def test_one_classifier_factory():
-    """The standard feature classifiers come from eegnb.evaluate.feature_classifier (settings in
+    """The standard feature classifiers come from eegnb.eval.classification.feature_classifier (settings in
     CLASSIFIER_DEFAULTS): no other module, notebook or report template constructs LGBMClassifier( or
     LogisticRegression( itself, save the allow-list."""
     files = PY + sorted((ROOT / "nbs").glob("*.ipynb")) + sorted((ROOT / "reports" / "templates").glob("*.ipynb"))
     bad = {}
     for p in files:
-        if _rel(p) in ("eegnb/evaluate.py", "nbs/40_evaluate.ipynb"): continue    # the factory and its notebook
+        if _rel(p) in ("eegnb/eval/classification.py", "nbs/41_eval.classification.ipynb"): continue    # the factory and its notebook
         n = len(CLASSIFIER_RE.findall(_code(p)))
         allowed = CLASSIFIER_ALLOWED.get(_rel(p), (0, ""))[0]
         if n != allowed: bad[_rel(p)] = f"{n} constructions, {allowed} allowed"
-    assert not bad, f"build feature classifiers with eegnb.evaluate.feature_classifier(kind, seed=..., **overrides): {bad}"
+    assert not bad, f"build feature classifiers with eegnb.eval.classification.feature_classifier(kind, seed=..., **overrides): {bad}"

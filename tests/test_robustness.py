@@ -1,4 +1,4 @@
-"""eegnb.robustness: corruptions with known answers on tiny synthetic windows, and a severity sweep."""
+"""eegnb.train.robustness: corruptions with known answers on tiny synthetic windows, and a severity sweep."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from eegnb.preprocess.channels import STANDARD_1020
-from eegnb.robustness import (CORRUPTIONS, add_blinks, add_line_noise, channel_dropout, corrupt, cross_fit,
+from eegnb.train.robustness import (CORRUPTIONS, add_blinks, add_line_noise, channel_dropout, corrupt, cross_fit,
                               robustness_figure, robustness_summary, severity_sweep, unit_error)
 
 NAMES = list(STANDARD_1020)

@@ -57,7 +57,7 @@ def test_reference_covers_the_seven_splits():
 
 
 def test_evaluate_cross_validate_keeps_its_folds():
-    from eegnb.evaluate import cross_validate
+    from eegnb.eval.classification import cross_validate
     for r in records("evaluate._outer_splits"):
         groups, y = data(r)
         assert code([te for _, te in GroupFolds(r["n_splits"], seed=r["seed"]).split(np.zeros(len(y)), y, groups)],
@@ -86,7 +86,7 @@ def test_in_site_predictions_keeps_its_folds():
 
 
 def test_cross_fit_keeps_its_folds():
-    from eegnb.robustness import cross_fit
+    from eegnb.train.robustness import cross_fit
     for r in records("robustness.cross_fit"):
         groups, y = data(r)
         fold_no = iter(range(10 ** 6))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .calibration import expected_calibration_error
-from ..evaluate import feature_classifier
+from .classification import feature_classifier
 from ..features import SpectralFeatures
 from ..splits import GroupFolds
 
@@ -136,7 +136,7 @@ def in_site_predictions(table: pd.DataFrame, make_model: Callable, *, features: 
 def cross_site_scores(table: pd.DataFrame, make_model: Callable | str, *, pairs: str | Sequence[tuple] = "all_pairs",
                       normalize: str = "none", features: Sequence[str] | None = None, n_splits: int = 5,
                       n_boot: int = 200, seed: int = 0, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scores of `make_model()` (an sklearn classifier, or the name of one of `eegnb.evaluate.feature_classifier`)
+    """Scores of `make_model()` (an sklearn classifier, or the name of one of `eegnb.eval.classification.feature_classifier`)
     trained on some sites of `table` and tested on another.
 
     `pairs`: `"all_pairs"` (every ordered pair of sites), `"loso"` (each site tested after training on all others),

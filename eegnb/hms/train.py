@@ -28,7 +28,7 @@ from ..core import DataError
 from ..data.annotations import HMS_CLASSES
 from ..data.readers import read_hms_eeg
 from ..eval.calibration import TemperatureScaler
-from ..evaluate import feature_classifier
+from ..eval.classification import feature_classifier
 from ..features import SpectralFeatures
 from .data import (MANY_VOTERS, augment, chain_spectrogram, chains_from_recording, eeg_windows, label_table,
                             spectrogram_windows, stage_mask, vote_targets)

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from ..config import ConfigError, ConfigModel, validate_config
-from ..evaluate import aggregate, score
+from ..eval.classification import aggregate, score
 from ..registry import Registry
 from ..core import label_classes
 from ..splits import group_keys

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data.annotations import AASM_STAGES, to_aasm
-from ..evaluate import score
+from ..eval.classification import score
 from .base import Task, register_task
 
 # %% auto #0

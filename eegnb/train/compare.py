@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..evaluate import aggregate, cross_validate, feature_classifier, score
+from ..eval.classification import aggregate, cross_validate, feature_classifier, score
 from ..features import ConnectivityFeatures, SpectralFeatures, TemporalFeatures
 
 # %% auto #0
@@ -35,7 +35,7 @@ def window_features(X: np.ndarray, sfreq: float, ch_names: Sequence[str], groups
 def baseline_scores(features: pd.DataFrame, y: Sequence, subjects: Sequence, *, units: Sequence | None = None,
                     unit_level: str = "record", models: Sequence[str] = ("logistic", "lightgbm"), n_splits: int = 5,
                     n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
-    """Feature classifiers (`eegnb.evaluate.feature_classifier`) under subject-grouped cross-validation: scores per
+    """Feature classifiers (`eegnb.eval.classification.feature_classifier`) under subject-grouped cross-validation: scores per
     window and per `units` (e.g. record; window probabilities averaged), bootstrapped over subjects. Columns model,
     level, metric, value, ci_low, ci_high, n_groups, n_samples."""
     X = features.to_numpy(dtype=float)

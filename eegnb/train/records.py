@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader, Dataset
 from typing import Any, Literal
 
 from ..config import ConfigModel
-from ..evaluate import feature_classifier
+from ..eval.classification import feature_classifier
 from ..models import create_model
 from ..tasks.seizure import SeizureRecording
 from .checkpoints import PhaseStore
@@ -175,7 +175,7 @@ def fit_detector(spec: dict, recordings: Sequence[SeizureRecording], *, window: 
         X, y = sliding_windows(recordings, window, step)
         if len(np.unique(y)) < 2:
             raise ValueError(f"{name}: the training windows have one class only ({np.unique(y)}).")
-        # the standard LightGBM (eegnb.evaluate.CLASSIFIER_DEFAULTS) with larger leaves: windows are many and noisy
+        # the standard LightGBM (eegnb.eval.classification.CLASSIFIER_DEFAULTS) with larger leaves: windows are many and noisy
         clf = feature_classifier("lightgbm", seed=seed, **{"min_child_samples": 5, **spec.get("params", {})})
         clf.fit(features(X, sfreq), y)
         return TrainedDetector(name, lambda xb: clf.predict_proba(features(xb, sfreq))[:, 1], window,

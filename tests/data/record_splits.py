@@ -47,10 +47,10 @@ def index_frame(seed: int) -> pd.DataFrame:
 
 def main():
     from eegnb.eval.crosssite import in_site_predictions
-    from eegnb.evaluate import _outer_splits
+    from eegnb.eval.classification import _outer_splits
     from eegnb.hms.data import patient_folds
     from eegnb.loaders import leave_one_site_out, subject_split
-    from eegnb.robustness import cross_fit
+    from eegnb.train.robustness import cross_fit
     from eegnb.train.data import subject_folds
     from eegnb.train.seizure import group_folds
     from sklearn.dummy import DummyClassifier

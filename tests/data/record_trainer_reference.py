@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from eegnb.compress.learned import CodecNet, CodecNetConfig, train_codec
-from eegnb.robustness import fit_deep_classifier
+from eegnb.train.robustness import fit_deep_classifier
 from eegnb.tasks.seizure import SeizureRecording                  # at 1426d52: eegnb.train.seizure
 from eegnb.train.records import fit_detector, predict_recording   # at 1426d52: eegnb.train.seizure
 
