@@ -245,11 +245,11 @@ class SeizureDetection(Task):
         window, step = int(round(self.window_s * sfreq)), int(round(self.step_s * sfreq))
         return window - window % 16, step
 
-    def outer_folds(self, recordings: Sequence[SeizureRecording], seed: int) -> list[list[str]]:
+    def held_out_subjects(self, recordings: Sequence[SeizureRecording], seed: int) -> list[list[str]]:
         "The test subjects of each outer fold (`DealtGroupFolds(cv.n_splits)`)."
         return DealtGroupFolds(self.cv.n_splits, seed=seed).test_groups([r.subject for r in recordings])
 
-    def inner_folds(self, train: Sequence[SeizureRecording], seed: int, fold: int) -> list[list[str]]:
+    def validation_subjects(self, train: Sequence[SeizureRecording], seed: int, fold: int) -> list[list[str]]:
         "The validation subjects of each inner fold of outer fold `fold` (for the thresholds)."
         return DealtGroupFolds(self.cv.inner_splits, seed=seed + 1 + fold).test_groups([r.subject for r in train])
 

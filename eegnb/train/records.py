@@ -221,7 +221,7 @@ def cross_validate_records(task, spec: dict, recordings: Sequence[SeizureRecordi
     fit = lambda recs: fit_detector(spec, recs, window=window, step=step, seed=seed, trainer=trainer,
                                     features=getattr(task, "features", None))
     outcomes, traces = [], []
-    for k, test_subs in enumerate(task.outer_folds(recordings, seed)):
+    for k, test_subs in enumerate(task.held_out_subjects(recordings, seed)):
         fname = f"{name}-fold{k}"
         test = [r for r in recordings if r.subject in test_subs]
         if phase_store is not None and phase_store.status(fname, key) == "done":
@@ -233,7 +233,7 @@ def cross_validate_records(task, spec: dict, recordings: Sequence[SeizureRecordi
             outcomes.append(o); say(f"fold {k} {name}: done before, loaded"); continue
         train = [r for r in recordings if r.subject not in test_subs]
         val = []
-        for val_subs in task.inner_folds(train, seed, k):
+        for val_subs in task.validation_subjects(train, seed, k):
             val += _probs(fit([r for r in train if r.subject not in val_subs]), [r for r in train if r.subject in val_subs], step)
         det = fit(train)
         t0 = time.perf_counter()
