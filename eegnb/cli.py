@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="override a config value, e.g. trainer.devices=2 (repeatable)")
     tr.set_defaults(func=_cmd_train)
     pd_ = sub.add_parser("predict", help="per-window class probabilities of recordings from a saved model checkpoint")
-    pd_.add_argument("--model", required=True, help="a checkpoint saved by a `runner: hms` training run")
+    pd_.add_argument("--model", required=True, help="a checkpoint saved by an HMS training run (task hms_votes)")
     pd_.add_argument("files", nargs="+", help="recordings in any format eegnb reads (EDF, HMS parquet, ...)")
     pd_.add_argument("--out", required=True, help="the table to write: .csv or .parquet")
     pd_.add_argument("--fill-missing", action="store_true",

@@ -1,5 +1,5 @@
 """eegnb.hms: Kaggle metric vs scipy, grouped folds, windows at label offsets on the real sample, the hemisphere
-flip, ONNX parity, and the two entry points (`run_hms_config`, `predict_files`) on real files."""
+flip, ONNX parity, and the two entry points (an HMS config through `Experiment`, `predict_files`) on real files."""
 from __future__ import annotations
 
 import numpy as np
@@ -129,17 +129,22 @@ def test_predict_refuses_missing_channels(data_copy, tiny_checkpoint, tmp_path):
         predict_files(tiny_checkpoint, [gb], tmp_path / "y.csv")
 
 
+SAMPLE_MEMBER = [{"name": "spectrogram_cnn", "kind": "finetune", "model": "hms_spectrogram_cnn",
+                  "model_options": {"n_stages": 2}, "options": {"input": "image", "stages": [1, 1]}, "batch_size": 8}]
+
+
 @pytest.mark.shared
-def test_run_hms_config_on_the_sample_then_predict(shared, tmp_path):
-    from eegnb.hms.train import run_hms_config
+def test_hms_config_on_the_sample_then_predict(shared, tmp_path):
+    "The HMS sample config through the one `Experiment` (task `hms_votes`), then `predict_files` with its checkpoint."
+    from eegnb.train.run import load_config
     from pathlib import Path
-    cfg = Path(__file__).resolve().parents[1] / "configs/hms/sample.yaml"
-    s = run_hms_config(cfg, tmp_path / "run", overrides={"data_dir": str(shared), "train.epochs": [1, 1],
-                       "image.n_frames": 16, "members": [{"model": "hms_spectrogram_cnn", "input": "image", "kwargs": {"n_stages": 2}}],
-                       "n_boot": 5, "export": False})
+    cfg = load_config(Path(__file__).resolve().parents[1] / "configs/hms/sample.yaml",
+                      {"tasks.0.data_dir": str(shared), "tasks.0.image.n_frames": 16, "tasks.0.n_boot": 5,
+                       "tasks.0.export": False, "phases": SAMPLE_MEMBER})
+    s = cfg.run(tmp_path / "run")
     assert s.info["n_samples"] == 39 and s.info["n_folds"] == 3 and s.info["stage2_rows"] == 37
-    assert {"kl", "macro_auroc"} <= set(s.summary().metric)
-    m = pd.read_csv(tmp_path / "run/metrics.csv")
+    assert {"kl", "macro_auroc"} <= set(s.summary().metric) and set(s.scores.task) == {"hms_sample"}
+    m = pd.read_csv(tmp_path / "run" / cfg.name / "metrics.csv")
     assert {"kl", "macro_auroc", "balanced_accuracy", "ece"} <= set(m.metric)
     df = predict_files(s.info["checkpoint"], [shared / "hms/train_eegs/1000913311.parquet"], tmp_path / "p.csv")
     assert len(df) == 1 and df.pred.iloc[0] in CLASSES
@@ -147,20 +152,20 @@ def test_run_hms_config_on_the_sample_then_predict(shared, tmp_path):
 
 @pytest.mark.shared
 def test_cli_train_then_predict(shared, tmp_path):
-    "`eegnb train --config configs/hms/sample.yaml` (runner: hms) then `eegnb predict` on an HMS parquet and an EDF."
+    "`eegnb train --config configs/hms/sample.yaml` (task hms_votes) then `eegnb predict` on an HMS parquet and an EDF."
     import json
     import subprocess
     import sys
     from pathlib import Path
     root = Path(__file__).resolve().parents[1]
     cli = [sys.executable, "-m", "eegnb.cli"]
-    members = json.dumps([{"model": "hms_spectrogram_cnn", "input": "image", "kwargs": {"n_stages": 2}}])
     r = subprocess.run(cli + ["train", "--config", str(root / "configs/hms/sample.yaml"), "--out", str(tmp_path / "run"),
-                              "--set", f"data_dir={shared}", "--set", "train.epochs=[1, 1]", "--set", "image.n_frames=16",
-                              "--set", f"members={members}", "--set", "n_boot=5", "--set", "export=false"],
+                              "--set", f"tasks.0.data_dir={shared}", "--set", "tasks.0.image.n_frames=16",
+                              "--set", f"phases={json.dumps(SAMPLE_MEMBER)}", "--set", "tasks.0.n_boot=5",
+                              "--set", "tasks.0.export=false"],
                        capture_output=True, text=True, timeout=600, cwd=root)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    ckpt = next((tmp_path / "run").glob("*.pt"))
+    ckpt = next((tmp_path / "run").rglob("model.pt"))
     out = tmp_path / "pred.csv"
     r = subprocess.run(cli + ["predict", "--model", str(ckpt), str(shared / "hms/train_eegs/1000913311.parquet"),
                               str(shared / "eegmat/Subject00_2.edf"), "--out", str(out)],

@@ -10,7 +10,7 @@ from .metrics import HMS_CLASSES, KAGGLE_EPSILON, hms_metrics, hms_scores, kl_di
 from .data import (MANY_VOTERS, augment, chain_spectrogram, chains_from_recording, eeg_windows, flip_hemispheres,
                    label_table, mixup, spectrogram_windows, stage_mask, vote_targets)
 from ..models.hms import LARGE, HMSResNetGRU, HMSSpectrogramCNN
-from .train import cross_fit, cross_fitted_ensemble, fit_ensemble, run_hms_config, train_two_stage
+from .train import HMSVotes, cross_fit, cross_fitted_ensemble, fit_ensemble, train_two_stage
 from .predict import ensemble_predict, load_checkpoint, predict_files, save_checkpoint
 from .export import export_checkpoint, export_onnx, int8_cost, onnx_parity, quantize_int8
 from ..splits import PatientFolds

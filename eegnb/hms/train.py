@@ -5,25 +5,22 @@
 # %% ../../nbs/85_hms.train.ipynb #c002
 from __future__ import annotations
 
-import json
 import logging
 import os
-import time
 import warnings
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import lightning.pytorch as L
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-import yaml
 from pydantic import model_validator
 from scipy.optimize import minimize
 from scipy.special import softmax
 
-from ..config import ConfigModel, load_config, register_schema
+from ..config import ConfigModel
 from ..core import DataError
 from ..data.annotations import HMS_CLASSES
 from ..data.readers import read_hms_eeg
@@ -37,17 +34,14 @@ from .metrics import hms_scores
 from .predict import ensemble_predict, predict_logits, save_checkpoint
 from ..models import create_model
 from ..preprocess.channels import DOUBLE_BANANA, bipolar_key
-from ..preprocess.pipeline import PrepConfig
 from ..preprocess.signal import filter_array
-from ..train.checkpoints import stable_hash
-from ..train.result import SCORE_COLUMNS, ExperimentResult
-from ..train.trainer import CPU_TRAINER, TrainerConfig, make_trainer, trainer_field, trainer_settings
+from ..train.trainer import CPU_TRAINER, TrainerConfig, make_trainer, trainer_settings
 from ..splits import PatientFolds
-from ..store import open_store, prepare
+from ..tasks.base import Task, register_task
 
 # %% auto #0
-__all__ = ['PLAIN_TRAINER', 'train_two_stage', 'cross_fit', 'fit_ensemble', 'cross_fitted_ensemble', 'HMSMember', 'HMSImage',
-           'HMSTrain', 'HMSConfig', 'load_hms_config', 'load_task', 'run_hms_config']
+__all__ = ['PLAIN_TRAINER', 'train_two_stage', 'cross_fit', 'fit_ensemble', 'cross_fitted_ensemble', 'HMSImage', 'HMSOptions',
+           'HMSVotes']
 
 # %% ../../nbs/85_hms.train.ipynb #c003
 class _RowBatches:
@@ -170,7 +164,7 @@ def cross_fit(make_model, X, Y, n_votes, folds, *, kind: str, **train_kw) -> np.
         oof[te] = predict_logits(m, X[te])
     return oof
 
-# %% ../../nbs/85_hms.train.ipynb #c004
+# %% ../../nbs/85_hms.train.ipynb #c005
 def _kl_rows(t, q):
     q = np.clip(q, 1e-15, 1)
     return np.where(t > 0, t * np.log(np.where(t > 0, t, 1) / q), 0).sum(1)
@@ -198,151 +192,25 @@ def cross_fitted_ensemble(member_logits: list[np.ndarray], Y: np.ndarray, folds)
         fits.append({"fold": int(f), **fit})
     return out, fits
 
-# %% ../../nbs/85_hms.train.ipynb #c010
-class HMSMember(ConfigModel):
-    "One ensemble member: a registered HMS `model` reading `raw` chains or the `image` spectrogram, with `kwargs`."
-    model: str
-    input: Literal["raw", "image"]
-    kwargs: dict[str, Any] = {}
-
+# %% ../../nbs/85_hms.train.ipynb #c011
 class HMSImage(ConfigModel):
     "The spectrogram input: Kaggle's own (`kaggle`) or eegnb's from the chains (`eegnb`), `n_freqs` x `n_frames`."
     source: Literal["eegnb", "kaggle"] = "eegnb"
     n_frames: int = 300
     n_freqs: int = 100
 
-class HMSTrain(ConfigModel):
-    "Two-stage training (`train_two_stage`): `epochs` (stage 1, stage 2), AdamW `lr`, `batch_size`, `augment` options."
-    epochs: tuple[int, int] = (10, 5)
-    lr: float = 3e-3
-    batch_size: int = 16
+class HMSOptions(ConfigModel):
+    """The `options` of an HMS member phase: its `input` (`raw` chains or the spectrogram `image`), the epochs of
+    its two `stages` (stage 2 at `lr / 3` on samples with `min_votes` voters or more) and the batch `augment` options
+    (`eegnb.hms.data.augment`; null: none)."""
+    input: Literal["raw", "image"]
+    stages: tuple[int, int] = (10, 5)
     augment: dict[str, Any] | None = {"mixup_alpha": 0.0}
 
-@register_schema("hms")
-class HMSConfig(ConfigModel):
-    """A `runner: hms` config (see the table above). `task: hms`: the Kaggle layout under `data_dir/subdir`;
-    `task: store`: `dataset` through `eegnb.store.prepare`, labels from the index column `label_column` (mapped by
-    `label_map`, else `label_default`) into `classes`. `group`: the column folds never split. `max_rows`: a cap for
-    quick tests. `trainer`: the Lightning settings of `train_two_stage` (e.g. `{accelerator: gpu, precision:
-    bf16-mixed}`); every member's folds and final fit keep `last.ckpt` under `<out_dir>/checkpoints/`, so an
-    interrupted run resumes."""
-    runner: Literal["hms"] = "hms"
-    name: str | None = None
-    task: Literal["hms", "store"] = "hms"
-    subdir: str = "hms"
-    data_dir: str | None = None
-    group: str = "patient_id"
-    n_folds: int = 5
-    seed: int = 0
-    sfreq: float = 200.0
-    window_s: float = 50.0
-    band: tuple[float, float] = (0.5, 20.0)
-    min_votes: int = MANY_VOTERS
-    image: HMSImage = HMSImage()
-    members: list[HMSMember] = [HMSMember(model="hms_resnet_gru", input="raw"),
-                                HMSMember(model="hms_spectrogram_cnn", input="image")]
-    train: HMSTrain = HMSTrain()
-    baseline: bool = True
-    n_boot: int = 300
-    export: bool = False
-    max_rows: int | None = None
-    dataset: str | None = None
-    label_column: str = "label"
-    classes: list[str] | None = None
-    label_map: dict[str, str] | None = None
-    label_default: str | None = None
-    store_dir: str | None = None
-    trainer: trainer_field(PLAIN_TRAINER) = PLAIN_TRAINER       # left-out settings: PLAIN_TRAINER's (CPU, no clipping)
-
-    def run(self, out_dir: str | Path | None = None, *, arm: str | None = None, progress: bool = True) -> ExperimentResult:
-        """Run this config (what `eegnb train` does; see `run_hms_config`), saving the result and the checkpoint to
-        `out_dir` (default `~/.cache/eegnb/runs/<name>`)."""
-        if arm is not None: raise ValueError(f"arms belong to multi-phase configs (runner: phases), not to runner: {self.runner}.")
-        out = Path(out_dir).expanduser() if out_dir else Path("~/.cache/eegnb/runs").expanduser() / (self.name or "hms")
-        return run_hms_config(self, out)
-
-    @model_validator(mode="after")
-    def _store_task(self) -> HMSConfig:
-        if self.task == "store" and not (self.dataset and self.classes):
-            raise ValueError("`task: store` needs `dataset` and `classes`.")
-        if not self.members: raise ValueError("no members to train.")
-        return self
-
-def load_hms_config(config: dict | str | Path | HMSConfig, overrides: dict | None = None) -> dict:
-    """The validated config (a dict, a YAML path or an `HMSConfig`) with `overrides` (dotted keys or nested mappings)
-    applied, as a plain dict of every setting (defaults filled in)."""
-    return load_config(config, overrides, schema=HMSConfig).model_dump()
-
-def _data_dir(cfg) -> Path:
-    d = cfg.get("data_dir") or os.environ.get("EEGNB_SHARED_DATA") or os.environ.get("EEGNB_DATA")
-    if not d: raise ValueError("no data_dir in the config and neither EEGNB_SHARED_DATA nor EEGNB_DATA is set.")
-    return Path(os.path.expandvars(str(d)))
-
-def _load_hms(cfg) -> dict:
-    root = _data_dir(cfg) / cfg["subdir"]
-    lab = label_table(root / "train.csv")
-    if cfg.get("max_rows"): lab = lab.iloc[: int(cfg["max_rows"])]
-    lab = lab.reset_index(drop=True)
-    eeg_files = {e: root / "train_eegs" / f"{e}.parquet" for e in lab.eeg_id.unique()}
-    spec_files = {s: root / "train_spectrograms" / f"{s}.parquet" for s in lab.spectrogram_id.unique()}
-    raw = None
-    if all(p.exists() for p in eeg_files.values()):
-        raw = np.zeros((len(lab), 16, int(round(cfg["window_s"] * cfg["sfreq"]))), np.float32)
-        for e, rows in lab.groupby("eeg_id").groups.items():
-            rec = read_hms_eeg(eeg_files[e])
-            ch, _ = chains_from_recording(rec)
-            ch = filter_array(ch, rec.sfreq, *cfg["band"], source=str(eeg_files[e]))
-            raw[list(rows)] = eeg_windows(ch, rec.sfreq, lab.loc[rows, "eeg_label_offset_seconds"], cfg["window_s"], source=str(eeg_files[e]))
-    image, im = None, cfg["image"]
-    if im["source"] == "kaggle" and all(p.exists() for p in spec_files.values()):
-        image = np.zeros((len(lab), 4, 100, im["n_frames"]), np.float32)
-        for s, rows in lab.groupby("spectrogram_id").groups.items():
-            image[list(rows)] = spectrogram_windows(spec_files[s], lab.loc[rows, "spectrogram_label_offset_seconds"], n_frames=im["n_frames"])
-    elif im["source"] == "eegnb" and raw is not None:
-        image = chain_spectrogram(raw, cfg["sfreq"], n_freqs=im["n_freqs"], n_frames=im["n_frames"])
-    return {"meta": lab, "raw": raw, "raw_unfiltered": None, "image": image, "Y": vote_targets(lab),
-            "n_votes": lab.n_votes.to_numpy(), "groups": lab[cfg["group"]].astype(str).to_numpy(),
-            "classes": list(HMS_CLASSES), "pairs": [list(p) for p in DOUBLE_BANANA], "ch_names": None}
-
-def _load_store(cfg) -> dict:
-    ds = cfg["dataset"]
-    store_dir = Path(cfg.get("store_dir") or Path(os.environ.get("TMPDIR", "/tmp")) / f"eegnb-hms-{ds}-{cfg['window_s']:g}s")
-    prepare([ds], store_dir, config=PrepConfig(window_s=float(cfg["window_s"]), quality=False, sfreq=cfg["sfreq"]),
-            data_dir=_data_dir(cfg), n_workers=1, progress=False)
-    st = open_store(store_dir)
-    ix = st.index.reset_index(drop=True)
-    Xw = st.read(np.arange(len(st)))
-    lab = ix[cfg["label_column"]].astype(str)
-    if cfg.get("label_map"):
-        lab = lab.map(lambda v: cfg["label_map"].get(v, cfg.get("label_default", v)))
-    classes = list(cfg["classes"])
-    if not set(lab) <= set(classes): raise ValueError(f"labels {sorted(set(lab) - set(classes))} not in classes {classes}.")
-    keys = [bipolar_key(c) for c in st.ch_names]
-    if all(tuple(p) in keys for p in DOUBLE_BANANA):
-        sel = [keys.index(tuple(p)) for p in DOUBLE_BANANA]
-        chains, pairs, names = Xw[:, sel], [list(p) for p in DOUBLE_BANANA], None
-    else:
-        chains, pairs, names = Xw, None, list(st.ch_names)
-    raw = filter_array(chains, st.sfreq, *cfg["band"], source=str(store_dir))
-    im = cfg["image"]
-    image = chain_spectrogram(raw, st.sfreq, n_freqs=im["n_freqs"], n_frames=im["n_frames"])
-    y = np.array([classes.index(v) for v in lab])
-    meta = ix.assign(target=lab.to_numpy())
-    return {"meta": meta, "raw": raw, "raw_unfiltered": Xw, "ch_names_unfiltered": list(st.ch_names), "image": image,
-            "Y": np.eye(len(classes), dtype=np.float32)[y], "n_votes": np.ones(len(y), int),
-            "groups": ix[cfg["group"]].astype(str).to_numpy(), "classes": classes, "pairs": pairs, "ch_names": names,
-            "sfreq": st.sfreq}
-
-def load_task(cfg: dict) -> dict:
-    "The task's samples: `meta`, `raw`, `image`, `Y`, `n_votes`, `groups`, `classes`, `pairs` (see `run_hms_config`)."
-    if cfg["task"] == "hms": return _load_hms(cfg)
-    if cfg["task"] == "store": return _load_store(cfg)
-    raise ValueError(f"task must be 'hms' or 'store', got {cfg['task']!r}.")
-
-# %% ../../nbs/85_hms.train.ipynb #c011
-def _member_kwargs(mem, X, n_classes, sfreq):
-    kw = dict(n_chans=X.shape[1], n_outputs=n_classes, n_times=X.shape[-1], **mem.get("kwargs", {}))
-    if mem["input"] == "raw": kw["sfreq"] = sfreq
+# %% ../../nbs/85_hms.train.ipynb #c012
+def _member_kwargs(model_options: dict, input: str, X, n_classes, sfreq):
+    kw = dict(n_chans=X.shape[1], n_outputs=n_classes, n_times=X.shape[-1], **model_options)
+    if input == "raw": kw["sfreq"] = sfreq
     else: kw["n_freqs"] = X.shape[2]
     return kw
 
@@ -359,74 +227,173 @@ def _baseline_oof(data, folds, sfreq) -> np.ndarray | None:
         out[np.ix_(te, m.classes_)] = m.predict_proba(F_[te])
     return out
 
-def run_hms_config(config: dict | str | Path | HMSConfig, out_dir: str | Path, overrides: dict | None = None) -> ExperimentResult:
-    """Cross-fit every member on grouped folds (two stages each), fit the ensemble and temperature on the OOF
-    predictions, score members / cross-fitted ensemble / LightGBM baseline / training-prior with `hms_scores`,
-    train the members on all data and save the checkpoint. Returns an `ExperimentResult` (saved to `out_dir`: `scores.csv`,
-    `metrics.csv`, `predictions/oof.parquet`, `info.json` with the run's summary) beside `model.pt` and `config.yaml`."""
-    t0 = time.time()
-    cfg = load_hms_config(config, overrides)
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    data = load_task(cfg)
-    sfreq = float(data.get("sfreq", cfg["sfreq"]))
-    Y, nv, groups, classes = data["Y"], data["n_votes"], data["groups"], data["classes"]
-    folds = PatientFolds(min(cfg["n_folds"], len(set(groups))), seed=cfg["seed"]).assign(data["meta"], groups)
-    tr_kw = dict(epochs=tuple(cfg["train"]["epochs"]), min_votes=cfg["min_votes"], lr=cfg["train"]["lr"],
-                 batch_size=cfg["train"]["batch_size"], augment_kw=cfg["train"].get("augment"), seed=cfg["seed"],
-                 trainer=cfg["trainer"])
-    ckpt_root = out / "checkpoints" / stable_hash(cfg)     # a changed config never resumes another's runs
-    members, dropped, oofs = [], [], {}
-    for i, mem in enumerate(cfg["members"]):
-        X = data[mem["input"]]
-        if X is None: dropped.append(f"{mem['model']} ({mem['input']} input absent for these label rows)"); continue
-        name = f"{mem['model']}#{i}"
-        kw = _member_kwargs(mem, X, len(classes), sfreq)
-        torch.manual_seed(cfg["seed"] + i)
-        oofs[name] = cross_fit(lambda: create_model(mem["model"], **kw), X, Y, nv, folds, kind=mem["input"],
-                               root=ckpt_root / name.replace("#", "-"), **tr_kw)
-        members.append({"name": name, "model": mem["model"], "input": mem["input"], "kwargs": kw})
-    if not members: raise DataError(str(_data_dir(cfg)), f"no member has its input: dropped {dropped}.")
-    logits = [oofs[m["name"]] for m in members]
-    ens_oof, fold_fits = cross_fitted_ensemble(logits, Y, folds)
-    fit = fit_ensemble(logits, Y)
-    preds = {m["name"]: softmax(oofs[m["name"]], axis=-1) for m in members}
-    preds["ensemble (cross-fitted weights + T)"] = ens_oof
-    prior = np.zeros_like(Y, dtype=np.float64)
-    for f in np.unique(folds): prior[folds == f] = Y[folds != f].mean(0)
-    preds["training prior"] = prior
-    if cfg.get("baseline"):
-        b = _baseline_oof(data, folds, sfreq)
-        if b is not None: preds["lightgbm (spectral features)"] = b
-    rows = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for name, p in preds.items():
-            rows.append(hms_scores(Y, p, groups, n_boot=cfg["n_boot"], seed=cfg["seed"]).assign(model=name))
-    metrics = pd.concat(rows, ignore_index=True)
-    oof_df = pd.DataFrame({"group": groups, "fold": folds, **{f"target_{c}": Y[:, k] for k, c in enumerate(classes)},
-                           **{f"ens_{c}": ens_oof[:, k] for k, c in enumerate(classes)}})
-    final = []
-    for i, m in enumerate(members):
-        torch.manual_seed(cfg["seed"] + i)
-        model = create_model(m["model"], **m["kwargs"])
-        train_two_stage(model, data[m["input"]], Y, nv, kind=m["input"],
-                        root=ckpt_root / f"{m['name'].replace('#', '-')}-final", **tr_kw)
-        final.append({**m, "model_obj": model, "weight": fit["weights"][i]})
-    ckpt = save_checkpoint(out / "model.pt", final, classes=classes, temperature=fit["temperature"], sfreq=sfreq,
-                           window_s=float(cfg["window_s"]), band=cfg["band"], pairs=data["pairs"], ch_names=data["ch_names"],
-                           image=cfg["image"], task=cfg["name"] or cfg["task"])
-    summary = {"name": cfg.get("name"), "task": cfg["task"], "n_samples": int(len(Y)), "n_groups": int(len(set(groups))),
-               "group": cfg["group"], "n_folds": int(len(set(folds))), "classes": classes,
-               "members": [m["name"] for m in members], "dropped_members": dropped, "weights": fit["weights"],
-               "temperature": fit["temperature"], "fold_fits": fold_fits,
-               "stage2_rows": int(stage_mask(nv, 2, cfg["min_votes"]).sum()), "checkpoint": str(ckpt),
-               "metrics": metrics.round(4).to_dict("records"), "seconds": round(time.time() - t0, 1)}
-    if cfg.get("export"):
-        summary["export"] = export_checkpoint(ckpt, out / "onnx", {m["input"]: data[m["input"]] for m in members}, Y)
-    (out / "config.yaml").write_text(yaml.safe_dump(json.loads(json.dumps(cfg, default=str)), sort_keys=False))
-    task = cfg["name"] or cfg["task"]
-    scores = metrics.rename(columns={"model": "phase"}).assign(task=task, kind="hms", level="sample")
-    result = ExperimentResult(task, scores[SCORE_COLUMNS], predictions={"oof": oof_df}, tables={"metrics": metrics},
-                              info=summary)
-    result.save(out)
-    return result
+# %% ../../nbs/85_hms.train.ipynb #c013
+@register_task("hms_votes")
+class HMSVotes(Task):
+    """Harmful brain activity classification on vote distributions (see the table above): `source` kaggle (the
+    layout under `data_dir/subdir`, default `$EEGNB_SHARED_DATA`/`$EEGNB_DATA`) or store (`dataset` of the
+    experiment's store; labels from `label_column`, mapped by `label_map` else `label_default`, into `class_names`).
+    `group`: the column folds never split (`PatientFolds`, `n_splits` folds); `window_s`/`sfreq`/`band`: the raw
+    chains (Kaggle: cut at the label offsets and band-passed; store: the store's windows band-passed); `image`: the
+    spectrogram input; `min_votes`: stage 2's sample filter; `baseline`: LightGBM on spectral features too;
+    `export`: ONNX files beside the checkpoint; `max_rows`: a cap for quick tests."""
+    protocol: ClassVar[str] = "samples"
+    phase_kinds: ClassVar[tuple[str, ...]] = ("finetune",)
+    options_schema: ClassVar[type | None] = HMSOptions
+    kind: Literal["hms_votes"] = "hms_votes"
+    name: str = "hms"
+    dataset: str = "hms"
+    level: Literal["window"] = "window"
+    source: Literal["kaggle", "store"] = "kaggle"
+    subdir: str = "hms"
+    data_dir: str | None = None
+    group: str = "patient_id"
+    sfreq: float = 200.0
+    window_s: float = 50.0
+    band: tuple[float, float] = (0.5, 20.0)
+    min_votes: int = MANY_VOTERS
+    image: HMSImage = HMSImage()
+    label_column: str = "label"
+    class_names: list[str] | None = None
+    label_map: dict[str, str] | None = None
+    label_default: str | None = None
+    baseline: bool = True
+    n_boot: int = 300
+    export: bool = False
+    max_rows: int | None = None
+
+    @model_validator(mode="after")
+    def _store_source(self) -> HMSVotes:
+        if self.source == "store" and not self.class_names: raise ValueError("`source: store` needs `class_names`.")
+        return self
+
+    def _data_dir(self) -> Path:
+        d = self.data_dir or os.environ.get("EEGNB_SHARED_DATA") or os.environ.get("EEGNB_DATA")
+        if not d: raise ValueError("no data_dir in the HMS task and neither EEGNB_SHARED_DATA nor EEGNB_DATA is set.")
+        return Path(os.path.expandvars(str(d)))
+
+    def samples(self, experiment) -> dict:
+        """The task's samples: `meta` (one row each), `raw` chains `(n, 16 or n_chans, n_times)` µV band-passed,
+        `image` spectrograms, soft targets `Y` `(n, n_classes)`, `n_votes`, `groups`, `classes`, `pairs`/`ch_names`
+        (the montage of `raw`), `sfreq` Hz; from the Kaggle layout or `experiment.store`."""
+        return self._kaggle() if self.source == "kaggle" else self._store(experiment.store)
+
+    def _kaggle(self) -> dict:
+        root = self._data_dir() / self.subdir
+        lab = label_table(root / "train.csv")
+        if self.max_rows: lab = lab.iloc[: int(self.max_rows)]
+        lab = lab.reset_index(drop=True)
+        eeg_files = {e: root / "train_eegs" / f"{e}.parquet" for e in lab.eeg_id.unique()}
+        spec_files = {s: root / "train_spectrograms" / f"{s}.parquet" for s in lab.spectrogram_id.unique()}
+        raw = None
+        if all(p.exists() for p in eeg_files.values()):
+            raw = np.zeros((len(lab), 16, int(round(self.window_s * self.sfreq))), np.float32)
+            for e, rows in lab.groupby("eeg_id").groups.items():
+                rec = read_hms_eeg(eeg_files[e])
+                ch, _ = chains_from_recording(rec)
+                ch = filter_array(ch, rec.sfreq, *self.band, source=str(eeg_files[e]))
+                raw[list(rows)] = eeg_windows(ch, rec.sfreq, lab.loc[rows, "eeg_label_offset_seconds"], self.window_s,
+                                              source=str(eeg_files[e]))
+        image, im = None, self.image
+        if im.source == "kaggle" and all(p.exists() for p in spec_files.values()):
+            image = np.zeros((len(lab), 4, 100, im.n_frames), np.float32)
+            for s, rows in lab.groupby("spectrogram_id").groups.items():
+                image[list(rows)] = spectrogram_windows(spec_files[s], lab.loc[rows, "spectrogram_label_offset_seconds"],
+                                                        n_frames=im.n_frames)
+        elif im.source == "eegnb" and raw is not None:
+            image = chain_spectrogram(raw, self.sfreq, n_freqs=im.n_freqs, n_frames=im.n_frames)
+        return {"meta": lab, "raw": raw, "raw_unfiltered": None, "image": image, "Y": vote_targets(lab),
+                "n_votes": lab.n_votes.to_numpy(), "groups": lab[self.group].astype(str).to_numpy(),
+                "classes": list(HMS_CLASSES), "pairs": [list(p) for p in DOUBLE_BANANA], "ch_names": None,
+                "sfreq": self.sfreq, "source": str(root)}
+
+    def _store(self, st) -> dict:
+        ix = st.index.reset_index(drop=True)
+        rows = np.flatnonzero((ix.dataset == self.dataset).to_numpy())
+        if not len(rows): raise DataError(st.root, f"the store holds no {self.dataset} window.",
+                                          f"Prepare it (prepare.datasets), windows of {self.window_s:g} s.")
+        ix = ix.iloc[rows].reset_index(drop=True)
+        Xw = st.read(rows)
+        lab = ix[self.label_column].astype(str)
+        if self.label_map: lab = lab.map(lambda v: self.label_map.get(v, self.label_default or v))
+        classes = list(self.class_names)
+        if not set(lab) <= set(classes): raise ValueError(f"labels {sorted(set(lab) - set(classes))} not in classes {classes}.")
+        keys = [bipolar_key(c) for c in st.ch_names]
+        if all(tuple(p) in keys for p in DOUBLE_BANANA):
+            sel = [keys.index(tuple(p)) for p in DOUBLE_BANANA]
+            chains, pairs, names = Xw[:, sel], [list(p) for p in DOUBLE_BANANA], None
+        else:
+            chains, pairs, names = Xw, None, list(st.ch_names)
+        raw = filter_array(chains, st.sfreq, *self.band, source=str(st.root))
+        image = chain_spectrogram(raw, st.sfreq, n_freqs=self.image.n_freqs, n_frames=self.image.n_frames)
+        y = np.array([classes.index(v) for v in lab])
+        return {"meta": ix.assign(target=lab.to_numpy()), "raw": raw, "raw_unfiltered": Xw,
+                "ch_names_unfiltered": list(st.ch_names), "image": image,
+                "Y": np.eye(len(classes), dtype=np.float32)[y], "n_votes": np.ones(len(y), int),
+                "groups": ix[self.group].astype(str).to_numpy(), "classes": classes, "pairs": pairs, "ch_names": names,
+                "sfreq": st.sfreq, "source": str(st.root)}
+
+    def folds(self, data: dict, seed: int) -> np.ndarray:
+        "Fold number per sample: `PatientFolds` over `groups` (never splitting a group or an `eeg_id`)."
+        return PatientFolds(min(self.n_splits, len(set(data["groups"]))), seed=seed).assign(data["meta"], data["groups"])
+
+    def fit_member(self, data: dict, folds: np.ndarray, phase, index: int, *, seed: int, trainer: TrainerConfig,
+                   root: Path) -> dict:
+        """One member (a phase: its `model`, `model_options`, `options`, `optim`, `batch_size`): out-of-fold logits
+        `(n, n_classes)` from `cross_fit`, then the member fitted on every sample; `dropped` when the data lack its
+        input. Seeds `seed + index` before each, as the members of one ensemble."""
+        opts = phase.options if isinstance(phase.options, HMSOptions) else HMSOptions(**phase.options)
+        X = data[opts.input]
+        if X is None: return {"name": phase.name, "dropped": f"{phase.model} ({opts.input} input absent for these label rows)"}
+        kw = _member_kwargs(phase.model_options, opts.input, X, len(data["classes"]), float(data["sfreq"]))
+        tr_kw = dict(epochs=tuple(opts.stages), min_votes=self.min_votes, lr=phase.optim.lr, batch_size=phase.batch_size,
+                     weight_decay=phase.optim.weight_decay, augment_kw=opts.augment, seed=seed, trainer=trainer)
+        torch.manual_seed(seed + index)
+        oof = cross_fit(lambda: create_model(phase.model, **kw), X, data["Y"], data["n_votes"], folds, kind=opts.input,
+                        root=root / phase.name, **tr_kw)
+        torch.manual_seed(seed + index)
+        model = create_model(phase.model, **kw)
+        train_two_stage(model, X, data["Y"], data["n_votes"], kind=opts.input, root=root / f"{phase.name}-final", **tr_kw)
+        return {"name": phase.name, "model": phase.model, "input": opts.input, "kwargs": kw, "oof": oof, "model_obj": model}
+
+    def finish(self, data: dict, folds: np.ndarray, members: list[dict], *, seed: int, out: Path,
+               log=None) -> tuple[pd.DataFrame, dict, dict, dict]:
+        """After every member: the ensemble (weights and temperature fitted post hoc on the OOF predictions; the
+        scored ensemble cross-fitted), `hms_scores` of each member, the ensemble, the training prior and the LightGBM
+        baseline, the checkpoint `out/model.pt` (+ ONNX with `export`). Returns scores, tables (`metrics`), the run's
+        summary and the predictions (`oof`)."""
+        Y, nv, groups, classes = data["Y"], data["n_votes"], data["groups"], data["classes"]
+        dropped = [m["dropped"] for m in members if "dropped" in m]
+        members = [m for m in members if "dropped" not in m]
+        if not members: raise DataError(data["source"], f"no member has its input: dropped {dropped}.")
+        logits = [m["oof"] for m in members]
+        ens_oof, fold_fits = cross_fitted_ensemble(logits, Y, folds)
+        fit = fit_ensemble(logits, Y)
+        preds = {m["name"]: softmax(m["oof"], axis=-1) for m in members}
+        preds["ensemble (cross-fitted weights + T)"] = ens_oof
+        prior = np.zeros_like(Y, dtype=np.float64)
+        for f in np.unique(folds): prior[folds == f] = Y[folds != f].mean(0)
+        preds["training prior"] = prior
+        if self.baseline:
+            b = _baseline_oof(data, folds, float(data["sfreq"]))
+            if b is not None: preds["lightgbm (spectral features)"] = b
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            metrics = pd.concat([hms_scores(Y, p, groups, n_boot=self.n_boot, seed=seed).assign(model=name)
+                                 for name, p in preds.items()], ignore_index=True)
+        oof_df = pd.DataFrame({"group": groups, "fold": folds, **{f"target_{c}": Y[:, k] for k, c in enumerate(classes)},
+                               **{f"ens_{c}": ens_oof[:, k] for k, c in enumerate(classes)}})
+        out = Path(out); out.mkdir(parents=True, exist_ok=True)
+        final = [{**m, "weight": fit["weights"][i]} for i, m in enumerate(members)]
+        ckpt = save_checkpoint(out / "model.pt", final, classes=classes, temperature=fit["temperature"],
+                               sfreq=float(data["sfreq"]), window_s=float(self.window_s), band=self.band, pairs=data["pairs"],
+                               ch_names=data["ch_names"], image=self.image.model_dump(), task=self.name)
+        summary = {"source": self.source, "n_samples": int(len(Y)), "n_groups": int(len(set(groups))), "group": self.group,
+                   "n_folds": int(len(set(folds))), "classes": classes, "members": [m["name"] for m in members],
+                   "dropped_members": dropped, "weights": fit["weights"], "temperature": fit["temperature"],
+                   "fold_fits": fold_fits, "stage2_rows": int(stage_mask(nv, 2, self.min_votes).sum()),
+                   "checkpoint": str(ckpt), "metrics": metrics.round(4).to_dict("records")}
+        if self.export:
+            summary["export"] = export_checkpoint(ckpt, out / "onnx", {m["input"]: data[m["input"]] for m in members}, Y)
+        scores = metrics.rename(columns={"model": "phase"}).assign(task=self.name, kind="hms", level="sample")
+        return scores, {"metrics": metrics}, summary, {"oof": oof_df}

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
@@ -21,11 +22,14 @@ from ..core import label_classes
 from ..splits import group_keys
 
 # %% auto #0
-__all__ = ['TASKS', 'register_task', 'task_from_config', 'Task', 'ClassificationTask']
+__all__ = ['TASKS', 'TASK_MODULES', 'register_task', 'task_from_config', 'Task', 'ClassificationTask']
 
 # %% ../../nbs/66_tasks.base.ipynb #c005
 TASKS = Registry("task", "Tasks register when their module is imported: `import eegnb.tasks` registers the built-in ones.")
 "Registered task kinds -> their `Task` classes (filled by `register_task`)."
+
+TASK_MODULES: dict[str, str] = {"hms_votes": "eegnb.hms.train"}
+"Built-in tasks defined above the training layer (they train their own members), imported by name when a config names them."
 
 def register_task(kind: str):
     "Class decorator: register a `Task` subclass under `kind` (its `kind` field must default to it)."
@@ -43,6 +47,7 @@ def task_from_config(entry: Any, where: str | tuple = "tasks") -> Task:
     at = ".".join(map(str, where)) if isinstance(where, tuple) else where
     if not isinstance(entry, dict): raise ConfigError(f"{at}: a task must be a mapping, got {type(entry).__name__}.")
     kind = entry.get("kind", "classification")
+    if kind not in TASKS and kind in TASK_MODULES: importlib.import_module(TASK_MODULES[kind])   # a built-in plug-in
     if kind not in TASKS:
         near = difflib.get_close_matches(str(kind), list(TASKS), n=1)
         raise ConfigError(f"{at}.kind: unknown task kind {kind!r}" + (f"; did you mean {near[0]!r}?" if near else "")
@@ -55,8 +60,12 @@ class Task(ConfigModel):
     besides windows ("record" or "subject"), by averaging window probabilities, or "window" (windows only); `n_splits`
     folds grouped by `groups`, each with a validation part of `val` of the training groups (it picks the epoch).
     `protocol` (a class attribute) says how `Experiment` trains it: "windows" (the store's windows, the methods
-    below) or "records" (whole recordings with per-sample labels, `eegnb.train.records`; e.g. `SeizureDetection`)."""
+    below), "records" (whole recordings with per-sample labels, `eegnb.train.records`; `SeizureDetection`) or
+    "samples" (in-memory samples whose members the task trains itself; `eegnb.hms.train.HMSVotes`). `phase_kinds`:
+    the phase kinds it trains; `options_schema`: the `ConfigModel` its phases' `options` must match (None: any)."""
     protocol: ClassVar[str] = "windows"
+    phase_kinds: ClassVar[tuple[str, ...]] = ("pretrain", "contrastive", "finetune", "probe")
+    options_schema: ClassVar[type | None] = None
     kind: str
     name: str
     dataset: str

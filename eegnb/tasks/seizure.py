@@ -15,7 +15,6 @@ import pandas as pd
 
 from ..config import ConfigModel
 from ..core import DataError
-from ..data import records
 from ..eval.seizure import (SCORING_METHODS, PostProcessing, bootstrap_event_rates, event_rates,
                                 operating_points, score_events)
 from ..features.spectral import BANDS, band_power
@@ -23,13 +22,13 @@ from ..features.temporal import time_features
 from ..preprocess.channels import BIPOLAR_CHAINS
 from ..preprocess.pipeline import PrepConfig
 from ..splits import DealtGroupFolds
-from ..store import WindowStore, open_store, prepare, store_key
+from ..store import WindowStore, open_store, prepare
 from .base import Task, register_task
 
 # %% auto #0
 __all__ = ['SEIZURE_SFREQ', 'SEIZURE_CHAINS', 'SEIZURE_FREE_SITES', 'SEIZURE_STORES', 'SEIZURE_THRESHOLDS', 'seizure_prep_config',
            'dense_labels', 'label_events', 'SeizureRecording', 'seizure_recordings', 'load_seizure_recordings',
-           'line_length_band_power', 'SeizureCV', 'SeizureScoring', 'SeizureDetection']
+           'line_length_band_power', 'SeizureCV', 'CropOptions', 'SeizureScoring', 'SeizureDetection']
 
 # %% ../../nbs/68_tasks.seizure.ipynb #c005
 SEIZURE_SFREQ = 256.0
@@ -178,6 +177,13 @@ class SeizureCV(ConfigModel):
     n_splits: int | None = None
     inner_splits: int = 2
 
+class CropOptions(ConfigModel):
+    """The `options` of a phase of the seizure task: `target` dense (per-sample BCE) or window (the crop's majority
+    label), `crops_per_recording` per epoch; `params`: LightGBM settings of a `features` phase."""
+    target: Literal["dense", "window"] = "dense"
+    crops_per_recording: int = 4
+    params: dict[str, Any] = {}
+
 class SeizureScoring(ConfigModel):
     "Event scoring (`score_events`) and the post-processing before it; operating points at `fa_per_24h`."
     method: Literal[SCORING_METHODS] = "szcore"
@@ -207,6 +213,8 @@ class SeizureDetection(Task):
     and are averaged per sample); `cv` folds, `scoring`, `cross_sites` (seizure-free datasets for FA/24h);
     `max_per_subject_label` / `max_cross_site_records`: caps for quick tests."""
     protocol: ClassVar[str] = "records"
+    phase_kinds: ClassVar[tuple[str, ...]] = ("finetune", "features")
+    options_schema: ClassVar[type | None] = CropOptions
     kind: Literal["seizure_detection"] = "seizure_detection"
     name: str = "seizure"
     dataset: str = "chbmit_clips"

@@ -20,9 +20,6 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from typing import Any, Literal
-
-from ..config import ConfigModel
 from ..eval.classification import feature_classifier
 from ..models import create_model
 from ..tasks.seizure import SeizureRecording
@@ -31,8 +28,8 @@ from .phases import OptimConfig, PhaseModule
 from .trainer import CPU_TRAINER, TrainerConfig, make_trainer, trainer_settings
 
 # %% auto #0
-__all__ = ['window_starts', 'stitch', 'predict_recording', 'sliding_windows', 'WindowCrops', 'CropModule', 'CropOptions',
-           'model_probabilities', 'TrainedDetector', 'fit_detector', 'cross_validate_records']
+__all__ = ['window_starts', 'stitch', 'predict_recording', 'sliding_windows', 'WindowCrops', 'CropModule', 'model_probabilities',
+           'TrainedDetector', 'fit_detector', 'cross_validate_records']
 
 # %% ../../nbs/76a_train.records.ipynb #c005
 def window_starts(n_times: int, window: int, step: int) -> np.ndarray:
@@ -127,14 +124,6 @@ class CropModule(PhaseModule):
         return loss
 
 # %% ../../nbs/76a_train.records.ipynb #c016
-class CropOptions(ConfigModel):
-    """The `options` of a phase on a records-protocol task: `target` dense (per-sample BCE) or window (the crop's
-    majority label), `crops_per_recording` per epoch; `params`: LightGBM settings of a `features` phase."""
-    target: Literal["dense", "window"] = "dense"
-    crops_per_recording: int = 4
-    params: dict[str, Any] = {}
-
-# %% ../../nbs/76a_train.records.ipynb #c017
 @torch.no_grad()
 def model_probabilities(model: nn.Module, x: np.ndarray, target: str) -> np.ndarray:
     "Probabilities of windows `x` `(batch, n_chans, n_times)` µV: per sample `(batch, n_times)` or per window `(batch,)`."
@@ -143,7 +132,7 @@ def model_probabilities(model: nn.Module, x: np.ndarray, target: str) -> np.ndar
     if target == "dense": return torch.sigmoid(model.forward_dense(t)).float().cpu().numpy()
     return model(t).float().softmax(1)[:, 1].cpu().numpy()
 
-# %% ../../nbs/76a_train.records.ipynb #c018
+# %% ../../nbs/76a_train.records.ipynb #c017
 @dataclass
 class TrainedDetector:
     "A fitted detector: `predict_windows` maps `(batch, n_chans, window)` µV to probabilities."
@@ -157,7 +146,7 @@ def _pos_weight(recordings) -> float:
     pos = sum(int(r.y.sum()) for r in recordings); neg = sum(len(r.y) for r in recordings) - pos
     return float(neg / pos) if pos and neg else 1.0
 
-# %% ../../nbs/76a_train.records.ipynb #c019
+# %% ../../nbs/76a_train.records.ipynb #c018
 def fit_detector(spec: dict, recordings: Sequence[SeizureRecording], *, window: int, step: int, seed: int = 0,
                  trainer: TrainerConfig | dict | None = None,
                  features: Callable[[np.ndarray, float], np.ndarray] | None = None) -> TrainedDetector:
@@ -200,7 +189,7 @@ def fit_detector(spec: dict, recordings: Sequence[SeizureRecording], *, window: 
     model.eval()
     return TrainedDetector(name, lambda xb: model_probabilities(model, xb, target), window, time.perf_counter() - t0, model)
 
-# %% ../../nbs/76a_train.records.ipynb #c023
+# %% ../../nbs/76a_train.records.ipynb #c022
 def _probs(det: TrainedDetector, recs, step: int) -> list[tuple[np.ndarray, SeizureRecording]]:
     return [(predict_recording(det.predict_windows, r.x, det.window, step), r) for r in recs]
 
@@ -245,7 +234,8 @@ def cross_validate_records(task, spec: dict, recordings: Sequence[SeizureRecordi
                        "n_test": len(test), "fit_s": det.fit_seconds, "predict_s": pred_s} for row in o["folds"]]
         traces += [(r.record, r.subject, p, r.y) for p, r in test_p]
         outcomes.append(o)
-        say(f"fold {k} ({','.join(test_subs)}) {name}: fit {det.fit_seconds:.0f} s, thresholds "
+        held = ",".join(test_subs) if len(test_subs) <= 4 else f"{len(test_subs)} subjects"
+        say(f"fold {k} ({held}) {name}: fit {det.fit_seconds:.0f} s, thresholds "
             f"{[round(float(f['threshold']), 3) for f in o['folds']]}")
         if phase_store is not None:
             d = phase_store.dir(fname, key); d.mkdir(parents=True, exist_ok=True)

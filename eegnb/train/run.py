@@ -34,7 +34,7 @@ from .checkpoints import PhaseStore, data_index_hash, stable_hash
 from .data import EEGAugment, TrainWindows, montage_loader
 from ..tasks import Task, task_from_config   # importing eegnb.tasks registers every built-in task
 from .trainer import TrainerConfig, make_trainer
-from .records import CropOptions, cross_validate_records
+from .records import cross_validate_records
 from .phases import (ContrastiveTask, FinetuneTask, LinearProbe, OptimConfig, PretrainTask, embed,
                                 predict, probe_score)
 
@@ -89,7 +89,7 @@ class TrainConfig(ConfigModel):
     runner: Literal["phases"] = "phases"
     name: str
     model: str | None = None
-    store: str
+    store: str | None = None
     phases: list[PhaseConfig]
     tasks: list[SerializeAsAny[Task]] = []
     model_options: dict[str, Any] = {}
@@ -112,7 +112,7 @@ class TrainConfig(ConfigModel):
 
     @field_validator("store", "out_dir")
     @classmethod
-    def _expand(cls, v: str) -> str: return os.path.expanduser(os.path.expandvars(v))
+    def _expand(cls, v: str | None) -> str | None: return v if v is None else os.path.expanduser(os.path.expandvars(v))
 
     @model_validator(mode="after")
     def _check(self) -> TrainConfig:
@@ -123,18 +123,21 @@ class TrainConfig(ConfigModel):
                 raise ValueError(f"phase {p.name!r}: init {p.init!r} is not 'previous', 'scratch' or an earlier phase.")
             if p.kind in ("finetune", "probe", "features") and not self.tasks:
                 raise ValueError(f"phase {p.name!r} ({p.kind}) needs at least one task in `tasks`.")
-            records = [t.name for t in self.tasks if t.protocol == "records"]
-            if records and p.kind not in ("finetune", "features"):
-                raise ValueError(f"phase {p.name!r} ({p.kind}): tasks {records} train on whole recordings, whose "
-                                 "phases are `finetune` (a model of the phase's own) or `features`.")
-            if records: validate_config(CropOptions, p.options, where=("phases", names.index(p.name), "options"))
-            if records and p.kind == "finetune" and not p.model:
-                raise ValueError(f"phase {p.name!r}: a phase of tasks {records} names its own `model`.")
-            if p.kind == "features" and len(records) < len(self.tasks):
-                raise ValueError(f"phase {p.name!r}: `features` phases are for tasks of the records protocol only.")
-            if p.model and not records:
-                raise ValueError(f"phase {p.name!r}: a model of the phase's own (`model`) is for tasks of the records "
-                                 "protocol; window tasks train the experiment's `model`.")
+            own = [t for t in self.tasks if t.protocol != "windows"]        # tasks that train models of their own
+            if own and len({t.protocol for t in self.tasks}) > 1:
+                raise ValueError(f"tasks {[t.name for t in self.tasks]} mix protocols "
+                                 f"{sorted({t.protocol for t in self.tasks})}: one config runs tasks of one protocol.")
+            for t in own:
+                if p.kind not in t.phase_kinds:
+                    raise ValueError(f"phase {p.name!r} ({p.kind}): task {t.name!r} ({t.kind}) trains phases of kinds "
+                                     f"{list(t.phase_kinds)}.")
+                if t.options_schema is not None:
+                    validate_config(t.options_schema, p.options, where=("phases", names.index(p.name), "options"))
+            if own and p.kind == "finetune" and not p.model:
+                raise ValueError(f"phase {p.name!r}: a phase of task {own[0].name!r} ({own[0].kind}) names its own `model`.")
+            if p.model and not own:
+                raise ValueError(f"phase {p.name!r}: a model of the phase's own (`model`) is for tasks that train their "
+                                 "own models (seizure, HMS); window tasks train the experiment's `model`.")
             if p.kind in ("pretrain", "contrastive", "probe") or (p.kind == "finetune" and not p.model):
                 if not self.model: raise ValueError(f"phase {p.name!r} ({p.kind}) trains the experiment's `model`; set it.")
         if self.prepare is not None:
@@ -191,13 +194,28 @@ class Experiment:
     def __init__(self, config: TrainConfig | str | Path | dict, *, out_dir: str | Path | None = None,
                  store: WindowStore | None = None, log: bool = True, n_boot: int = 1000):
         self.cfg = config if isinstance(config, TrainConfig) else load_config(config)
-        if store is None and self.cfg.prepare: ensure_store(self.cfg.store, **self.cfg.prepare)
-        self.store = store or open_store(self.cfg.store)
+        self._store = store
         self.root = Path(out_dir or self.cfg.out_dir) / self.cfg.name
         self.phase_store = PhaseStore(self.root)
-        self.index = self.store.index.reset_index(drop=True)
         self.log, self.n_boot = log, n_boot
         self._recordings: dict[str, tuple] = {}
+        self._samples: dict[str, dict] = {}
+
+    @property
+    def store(self) -> WindowStore:
+        "The window store of the config (prepared first, per `prepare:`, when it lacks a dataset), opened once."
+        if self._store is None:
+            if self.cfg.store is None:
+                raise ConfigError(f"experiment {self.cfg.name!r} reads windows but its config has no `store:`.")
+            if self.cfg.prepare: ensure_store(self.cfg.store, **self.cfg.prepare)
+            self._store = open_store(self.cfg.store)
+        return self._store
+
+    @property
+    def index(self) -> pd.DataFrame:
+        "The store's window index, one row per window in store order."
+        if not hasattr(self, "_index"): self._index = self.store.index.reset_index(drop=True)
+        return self._index
 
     @property
     def n_times(self) -> int:
@@ -276,6 +294,7 @@ class Experiment:
 
     def run(self) -> ExperimentResult:
         "Run (or load) every phase in order; score the fine-tuning and probe phases on every task."
+        t0 = time.time()
         import lightning.pytorch as L
         states: dict[str, dict | None] = {}
         self._done_dirs: dict[str, Path] = {}
@@ -300,6 +319,8 @@ class Experiment:
                     if task.protocol == "records":
                         oof, sc, meta, tabs = self._record_phase(phase, task)
                         for k, t in tabs.items(): tables.setdefault(k, []).append(t)
+                    elif task.protocol == "samples":
+                        metas.append(self._sample_phase(phase, task)); continue
                     else:
                         oof, sc, meta = self._task_phase(phase, task, init_state, link, chain)
                     preds[f"{task.name}/{phase.name}"] = oof
@@ -315,6 +336,14 @@ class Experiment:
             tables.update(more); info.update(summary)
             info["show_tables"] = ["cross_site_fa"]
             extras.update(test_probabilities=traces, recordings=recs)
+        for task in self.cfg.tasks:
+            if task.protocol != "samples" or task.name not in self._samples: continue
+            s = self._samples[task.name]
+            sc, tabs, summary, pred = task.finish(s["data"], s["folds"], s["members"], seed=self.cfg.seed, out=self.root,
+                                                  log=self._say)
+            scores = pd.concat([scores, sc[SCORE_COLUMNS]], ignore_index=True) if len(scores) else sc[SCORE_COLUMNS]
+            tables.update(tabs); info.update(summary); preds.update({f"{task.name}/{k}": v for k, v in pred.items()})
+        info["seconds"] = round(time.time() - t0, 1)
         return ExperimentResult(self.cfg.name, scores, preds, metas, pd.DataFrame(probes), tables=tables, info=info,
                                 extras=extras)
 
@@ -402,7 +431,7 @@ class Experiment:
                       "cross-site: " + ", ".join(f"{s} {sum(r.duration_s for r in v) / 3600:.2f} h" for s, v in sites.items()))
         recs, sites, traces = self._recordings[task.name]
         settings = TrainerConfig(**{**self.cfg.trainer.model_dump(), **phase.trainer})
-        opts = validate_config(CropOptions, phase.options, where=f"phases.{phase.name}.options")
+        opts = validate_config(task.options_schema, phase.options, where=f"phases.{phase.name}.options")
         if phase.kind == "features":
             spec = {"name": phase.name, "kind": "features", "params": dict(opts.params)}
         else:
@@ -422,6 +451,27 @@ class Experiment:
         pred = pd.DataFrame([{"record": r, "subject_id": s, "y": int(np.max(y)), "proba_max": float(np.nanmax(p)),
                               "proba_mean": float(np.nanmean(p))} for r, s, p, y in tr])
         return pred, sc, {"phase": f"{phase.name}-{task.name}", "key": key, "folds": len(outcomes)}, tabs
+
+    # -- tasks on in-memory samples with models of their own (samples protocol: e.g. HMS vote distributions)
+    def _sample_phase(self, phase: PhaseConfig, task: Task) -> dict:
+        """One phase (an ensemble member: the phase's `model`, trained by the task on its folds) of a samples-protocol
+        `task`: the task reads its samples once (from the store, or the public layout it reads itself) and assigns the
+        folds; `task.fit_member` cross-fits the member and fits it on every sample, with checkpoints under
+        `<root>/checkpoints/<key>/`. Returns the phase's metadata; `task.finish` scores every member at the end."""
+        if task.name not in self._samples:
+            data = task.samples(self)
+            self._samples[task.name] = {"data": data, "folds": task.folds(data, self.cfg.seed), "members": []}
+            self._say(f"{task.name}: {len(data['Y'])} samples, {len(set(data['groups']))} groups, classes {data['classes']}")
+        s = self._samples[task.name]
+        settings = TrainerConfig(**{**self.cfg.trainer.model_dump(), **phase.trainer})
+        index = [p.name for p in self.cfg.phases].index(phase.name)
+        key = stable_hash([phase.model_dump(mode="json"), task.model_dump(mode="json"), self.cfg.seed, index,
+                           settings.model_dump(mode="json")])
+        member = task.fit_member(s["data"], s["folds"], phase, index, seed=self.cfg.seed, trainer=settings,
+                                 root=self.root / "checkpoints" / key)
+        s["members"].append(member)
+        self._say(f"{phase.name} on {task.name}: " + ("dropped, " + member["dropped"] if member.get("dropped") else "cross-fitted and fitted"))
+        return {"phase": f"{phase.name}-{task.name}", "key": key, "folds": int(len(set(s["folds"])))}
 
     def _task_rows(self, task: Task, *, adapter: bool) -> tuple[np.ndarray, np.ndarray, list, np.ndarray]:
         """The rows of `task`'s windows the model can read and that have a target, the targets per store row
