@@ -49,9 +49,12 @@ class TrainWindows(Dataset):
     `targets`: per-window targets for every row of the store `(n_store,)` int64 (-1: none), as a `Task` gives them,
     instead of `label` (`classes` then names them).
     `aux`: index columns served as auxiliary targets (categorical -> classes, numeric -> regression).
+    `aux_classes`: class order per categorical `aux` column (default: the classes present in `rows`, so a head has
+    one output per class it trains on; give another split's `aux_classes` to number classes as that split does).
     `transform(x, generator) -> x`: applied to the batch tensor `(batch, n_chans, n_times)` (augmentation)."""
     def __init__(self, store: WindowStore | str, rows: Sequence[int] | None = None, *, label: str | None = None,
                  classes: Sequence | None = None, aux: Sequence[str] = (), targets: np.ndarray | None = None,
+                 aux_classes: dict[str, Sequence] | None = None,
                  transform: Callable[[torch.Tensor, torch.Generator | None], torch.Tensor] | None = None):
         self.store = store if isinstance(store, WindowStore) else open_store(store)
         index = self.store.index.reset_index(drop=True)
@@ -72,7 +75,10 @@ class TrainWindows(Dataset):
             self.y, self.classes = (_targets(index[label], classes) if label else (np.full(n, -1, np.int64), []))
         self.aux, self.aux_classes = {}, {}
         for col in aux:
-            self.aux[col], self.aux_classes[col] = _targets(index[col], None)
+            order = (aux_classes or {}).get(col)
+            if order is None and not _is_regression(index[col]):
+                order = label_classes(index[col].iloc[self.rows])     # the classes of the rows served
+            self.aux[col], self.aux_classes[col] = _targets(index[col], order)
         self.record = pd.factorize(index.key)[0].astype(np.int64)
         self.subject = pd.factorize(pd.Series(group_keys(index, "subject")))[0].astype(np.int64)
         shards = self.store.shards.set_index("key")
@@ -212,10 +218,12 @@ class EEGAugment:
 # %% ../../nbs/71_train.data.ipynb #c019
 def synthetic_store(path: str, *, n_subjects: int = 6, n_windows: int = 8, freqs: Sequence[float] = (6.0, 12.0),
                     sfreq: float = 100.0, n_times: int = 200, ch_names: Sequence[str] | None = None,
-                    amplitude: float = 20.0, noise: float = 10.0, seed: int = 0) -> WindowStore:
+                    amplitude: float = 20.0, noise: float = 10.0, seed: int = 0,
+                    dataset: str = "synthetic") -> WindowStore:
     """A store (at `path`) of `n_subjects` x `n_windows` synthetic windows, µV: class `k` is a `freqs[k]` Hz sinusoid
     of `amplitude` with a random phase per channel plus white noise of std `noise`; subjects alternate classes per
-    window. FOR TESTS ONLY."""
+    window. `dataset` names them (call again with another name and the same `path` for a store of several
+    datasets). FOR TESTS ONLY."""
     names = list(ch_names or STANDARD_1020)
     rng = np.random.default_rng(seed)
     t = np.arange(n_times) / sfreq
@@ -228,8 +236,8 @@ def synthetic_store(path: str, *, n_subjects: int = 6, n_windows: int = 8, freqs
                               "stop_s": (np.arange(n_windows) + 1) * n_times / sfreq, "label": [f"f{freqs[c]:g}" for c in cls],
                               "age": np.full(n_windows, 20.0 + s)})
         w = Windows(data=data, sfreq=sfreq, ch_names=names, table=table,
-                    meta={"dataset": "synthetic", "subject": f"s{s:02d}", "record": f"s{s:02d}", "site": f"site{s % 2}"})
-        write_windows(path, f"synthetic-s{s:02d}", w, config_hash="synthetic")
+                    meta={"dataset": dataset, "subject": f"s{s:02d}", "record": f"s{s:02d}", "site": f"site{s % 2}"})
+        write_windows(path, f"{dataset}-s{s:02d}", w, config_hash="synthetic")
     return open_store(path)
 
 # %% ../../nbs/71_train.data.ipynb #c022
@@ -276,8 +284,11 @@ class WindowDataModule(LightningDataModule):
         classes = self.classes_arg
         if classes is None and self.label in index and not _is_regression(index[self.label]):
             classes = label_classes(used[self.label])
-        self.sets = {k: TrainWindows(store, v, label=self.label, classes=classes, targets=self.targets, aux=self.aux,
-                                     transform=self.transform if k == "train" else None) for k, v in splits.items()}
+        def side(k: str, aux_classes: dict | None = None) -> TrainWindows:
+            return TrainWindows(store, splits[k], label=self.label, classes=classes, targets=self.targets, aux=self.aux,
+                                aux_classes=aux_classes, transform=self.transform if k == "train" else None)
+        train = side("train")                      # validation and test number aux classes as training does
+        self.sets = {k: train if k == "train" else side(k, train.aux_classes) for k in splits}
         self.store, self.splits = store, splits
         self.train_set, self.val_set, self.test_set = self.sets["train"], self.sets["val"], self.sets["test"]
 

@@ -353,8 +353,15 @@ class Experiment:
         rows = self._pretrain_rows()
         aux_cols = [k for k, w in phase.aux.items() if w] if phase.kind == "pretrain" else []
         condition = phase.options.get("condition") if phase.kind == "contrastive" else None
+        split = subject_split(self.index.iloc[rows], val=0.1, test=0.0, seed=self.cfg.seed)
+        # auxiliary heads: one output per class of the rows the phase trains on (not of the whole store, which other
+        # experiments may grow); validation numbers the classes as training does
+        train = TrainWindows(self.store, rows[split["train"]], aux=aux_cols, label=condition)
+        val = (TrainWindows(self.store, rows[split["val"]], aux=aux_cols, aux_classes=train.aux_classes, label=condition)
+               if len(split["val"]) else None)
         dh = data_index_hash(self.index, rows, self.store.config_hash)
-        key = self._key(chain + [link], phase, dh)          # link: the key of the phase it starts from
+        # link: the key of the phase it starts from; the heads' classes are part of what an aux phase trains
+        key = self._key(chain + [link], phase, stable_hash([dh, train.aux_classes]) if aux_cols else dh)
         ps, d = self.phase_store, self.phase_store.dir(phase.name, key)
         status = ps.status(phase.name, key)
         if status == "done":
@@ -364,10 +371,6 @@ class Experiment:
         L.seed_everything(self.cfg.seed, verbose=False)
         model = self.build_model()
         if init_state is not None: model.load_state_dict(init_state)
-        sub = self.index.iloc[rows]
-        split = subject_split(sub, val=0.1, test=0.0, seed=self.cfg.seed)
-        train = TrainWindows(self.store, rows[split["train"]], aux=aux_cols, label=condition)
-        val = TrainWindows(self.store, rows[split["val"]], aux=aux_cols, label=condition) if len(split["val"]) else None
         if phase.kind == "pretrain":
             name = phase.objective or _default_objective(self.cfg.model)
             opts = dict(phase.options)
