@@ -28,12 +28,14 @@ VOTE_COLUMNS = [f"{c}_vote" for c in HMS_CLASSES]
 MANY_VOTERS = 10
 "Stage 2 trains on label rows with at least this many votes."
 
+# %% ../../nbs/82_hms.data.ipynb #c003a
 def label_table(path) -> pd.DataFrame:
     "Kaggle `train.csv` rows (see `read_hms_labels`) plus `consensus_idx` (argmax of the votes)."
     df = read_hms_labels(path)
     df["consensus_idx"] = np.argmax(df[VOTE_COLUMNS].to_numpy(), axis=1)
     return df
 
+# %% ../../nbs/82_hms.data.ipynb #c003b
 def vote_targets(labels: pd.DataFrame) -> np.ndarray:
     "Normalised vote distributions `(n_rows, 6)` float32 in `HMS_CLASSES` order."
     missing = [c for c in VOTE_COLUMNS if c not in labels.columns]
@@ -43,6 +45,7 @@ def vote_targets(labels: pd.DataFrame) -> np.ndarray:
     if (s == 0).any(): raise ValueError(f"{int((s == 0).sum())} label row(s) without votes.")
     return (v / s).astype(np.float32)
 
+# %% ../../nbs/82_hms.data.ipynb #c003c
 def stage_mask(n_votes, stage: int, min_votes: int = MANY_VOTERS) -> np.ndarray:
     "Rows used in training `stage` 1 (all) or 2 (`n_votes >= min_votes`): bool `(n,)`."
     n = np.asarray(n_votes)
@@ -79,6 +82,7 @@ def chains_from_recording(rec, pairs: Sequence[tuple[str, str]] = DOUBLE_BANANA,
         b = bipolar(h, pairs)
     return b.data.astype(np.float32), names
 
+# %% ../../nbs/82_hms.data.ipynb #c004a
 def eeg_windows(chains: np.ndarray, sfreq: float, starts_s, window_s: float = 50.0, *, source: str = "chains") -> np.ndarray:
     "Windows `(n, n_chains, round(window_s · sfreq))` starting at `starts_s` (s); `DataError` for one past the end."
     n_t = int(round(window_s * sfreq))
@@ -110,6 +114,7 @@ def spectrogram_windows(spec, offsets_s, window_s: float = 600.0, n_frames: int 
         out.append(np.stack(chans))
     return log_power(np.stack(out), True).astype(np.float32)
 
+# %% ../../nbs/82_hms.data.ipynb #c005a
 def chain_spectrogram(chains: np.ndarray, sfreq: float, *, n_freqs: int = 100, n_frames: int = 300,
                       nperseg_s: float = 2.0) -> np.ndarray:
     """eegnb's own spectrogram image of bipolar windows `(n, n_chains, n_times)` µV: `(n, 4, n_freqs, n_frames)`
@@ -136,6 +141,7 @@ RAW_FLIP = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11]
 IMAGE_FLIP = [3, 2, 1, 0]
 "Channel permutation swapping hemispheres of an image in `HMS_CHAIN_NAMES` order (LL, LP, RP, RL)."
 
+# %% ../../nbs/82_hms.data.ipynb #c006a
 def flip_hemispheres(x: torch.Tensor, kind: str) -> torch.Tensor:
     "Left-right flip: `kind='raw'` `(..., 16, n_times)` chains, `kind='image'` `(..., 4, n_freqs, n_frames)`."
     if kind == "raw":
@@ -146,12 +152,14 @@ def flip_hemispheres(x: torch.Tensor, kind: str) -> torch.Tensor:
         return x[..., IMAGE_FLIP, :, :]
     raise ValueError(f"kind must be 'raw' or 'image', got {kind!r}.")
 
+# %% ../../nbs/82_hms.data.ipynb #c006b
 def mixup(x: torch.Tensor, y: torch.Tensor, alpha: float = 0.4, generator: torch.Generator | None = None):
     "Convex mixes of shuffled pairs of inputs and of their vote distributions (λ ~ Beta(α, α), one per batch)."
     lam = float(torch.distributions.Beta(alpha, alpha).sample()) if alpha > 0 else 1.0
     perm = torch.randperm(len(x), generator=generator)
     return lam * x + (1 - lam) * x[perm], lam * y + (1 - lam) * y[perm]
 
+# %% ../../nbs/82_hms.data.ipynb #c006c
 def augment(x: torch.Tensor, y: torch.Tensor, kind: str, *, p_flip: float = 0.5, max_shift: float = 0.2,
             scale: tuple[float, float] = (0.8, 1.25), mixup_alpha: float = 0.0, generator: torch.Generator | None = None):
     """One training batch augmented: hemisphere flip per sample (probability `p_flip`, only with 16 chains / 4

@@ -26,6 +26,7 @@ __all__ = ['CHECKPOINT_FORMAT', 'save_checkpoint', 'load_checkpoint', 'predict_l
 # %% ../../nbs/83_hms.predict.ipynb #c003
 CHECKPOINT_FORMAT = "eegnb.hms/1"
 
+# %% ../../nbs/83_hms.predict.ipynb #c003a
 def save_checkpoint(path, members: list[dict], *, classes, temperature: float, sfreq: float, window_s: float,
                     band, pairs, ch_names=None, image: dict | None = None, task: str = "", fill_missing_trained: bool = False) -> Path:
     """Write the ensemble: `members` dicts with `model` (registry name), `input` ("raw"/"image"), `kwargs`,
@@ -44,6 +45,7 @@ def save_checkpoint(path, members: list[dict], *, classes, temperature: float, s
     torch.save(blob, path)
     return path
 
+# %% ../../nbs/83_hms.predict.ipynb #c003b
 def load_checkpoint(path) -> dict:
     "The checkpoint dict with `models` (built, weights loaded, eval mode) added; `DataError` for another format."
     path = Path(path)
@@ -71,6 +73,7 @@ def predict_logits(model: torch.nn.Module, X: np.ndarray, batch_size: int = 64) 
     out = [model(torch.as_tensor(X[i:i + batch_size], dtype=torch.float32)).double().numpy() for i in range(0, len(X), batch_size)]
     return np.concatenate(out)
 
+# %% ../../nbs/83_hms.predict.ipynb #c010a
 def ensemble_predict(member_logits: list[np.ndarray], weights, temperature: float) -> dict[str, np.ndarray]:
     """Calibrated ensemble: `proba` `(n, K)` = softmax(log(Σ w_m softmax(z_m)) / T), `entropy` `(n,)` nats,
     `spread` `(n,)` (members' probability std, mean over classes)."""
@@ -106,6 +109,7 @@ def recording_windows(rec, ckpt: dict, *, fill_missing: bool = False) -> tuple[d
         out["image"] = chain_spectrogram(raw, ckpt["sfreq"], n_freqs=im.get("n_freqs", 100), n_frames=im.get("n_frames", 300))
     return out, np.arange(n) * ckpt["window_s"]
 
+# %% ../../nbs/83_hms.predict.ipynb #c004a
 def predict_files(model_path, files, out_path, fill_missing: bool = False) -> pd.DataFrame:
     """Per-window ensemble probabilities of every file in `files` (any format `eegnb.data.read_file` reads),
     written to `out_path` (`.csv` or `.parquet`) and returned. Columns: record, window, start_s,

@@ -62,6 +62,7 @@ class _RowBatches:
             if len(b) < 2 and len(idx) >= 2: continue                           # BatchNorm needs 2 samples
             yield self.X[self.rows[b]], self.Y[self.rows[b]]
 
+# %% ../../nbs/85_hms.train.ipynb #c003a
 class _KLStage(L.LightningModule):
     """One stage of `train_two_stage`: `net` on soft targets with the KL loss, AdamW + OneCycleLR (`total_steps`)
     stepped per batch, batches augmented on the CPU before they move to the device (`augment(**augment_kw)` with
@@ -107,9 +108,11 @@ class _KLStage(L.LightningModule):
         self.losses = list(s["losses"]); self.rng.bit_generator.state = s["rng"]
         self.generator.set_state(s["generator"]); torch.set_rng_state(s["torch"])
 
+# %% ../../nbs/85_hms.train.ipynb #c003b
 PLAIN_TRAINER = CPU_TRAINER.model_copy(update={"gradient_clip_val": None})
 "`train_two_stage`'s default Lightning settings: float32 on the CPU without gradient clipping (the plain loop's numbers)."
 
+# %% ../../nbs/85_hms.train.ipynb #c003c
 def train_two_stage(model: torch.nn.Module, X: np.ndarray, Y: np.ndarray, n_votes, *, kind: str,
                     epochs: tuple[int, int] = (10, 5), min_votes: int = MANY_VOTERS, lr: float = 1e-3,
                     batch_size: int = 16, weight_decay: float = 1e-2, augment_kw: dict | None = None,
@@ -151,6 +154,7 @@ def train_two_stage(model: torch.nn.Module, X: np.ndarray, Y: np.ndarray, n_vote
     model.eval()
     return hist
 
+# %% ../../nbs/85_hms.train.ipynb #c003d
 def cross_fit(make_model, X, Y, n_votes, folds, *, kind: str, **train_kw) -> np.ndarray:
     """Out-of-fold logits `(n, K)`: for each fold, a fresh `make_model()` trained (`train_two_stage`, with `train_kw`;
     a `root` gets one `fold<f>/` per fold) on the other folds predicts this one."""
@@ -182,6 +186,7 @@ def fit_ensemble(member_logits: list[np.ndarray], Y: np.ndarray) -> dict:
     T = TemperatureScaler().fit(np.log(np.clip(mix, 1e-12, 1)), Y / Y.sum(1, keepdims=True)).temperature
     return {"weights": [float(v) for v in w], "temperature": float(T)}
 
+# %% ../../nbs/85_hms.train.ipynb #c005a
 def cross_fitted_ensemble(member_logits: list[np.ndarray], Y: np.ndarray, folds) -> tuple[np.ndarray, list[dict]]:
     "Calibrated OOF probabilities where each fold's weights and temperature come from the other folds only."
     folds = np.asarray(folds); out = np.zeros_like(member_logits[0], dtype=np.float64); fits = []
@@ -199,6 +204,7 @@ class HMSImage(ConfigModel):
     n_frames: int = 300
     n_freqs: int = 100
 
+# %% ../../nbs/85_hms.train.ipynb #c011a
 class HMSOptions(ConfigModel):
     """The `options` of an HMS member phase: its `input` (`raw` chains or the spectrogram `image`), the epochs of
     its two `stages` (stage 2 at `lr / 3` on samples with `min_votes` voters or more) and the batch `augment` options
@@ -214,6 +220,7 @@ def _member_kwargs(model_options: dict, input: str, X, n_classes, sfreq):
     else: kw["n_freqs"] = X.shape[2]
     return kw
 
+# %% ../../nbs/85_hms.train.ipynb #c012a
 def _baseline_oof(data, folds, sfreq) -> np.ndarray | None:
     "LightGBM on spectral features of the unfiltered windows, trained on the consensus, same folds."
     if data.get("raw_unfiltered") is None: return None

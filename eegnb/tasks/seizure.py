@@ -109,6 +109,7 @@ def _dense_from_labels(dataset: str, labels: dict, n_times: int) -> np.ndarray |
     raise ValueError(f"no seizure labels for dataset {dataset!r}: use chbmit_clips, bonn or one of "
                      f"{sorted(SEIZURE_FREE_SITES)}.")
 
+# %% ../../nbs/68_tasks.seizure.ipynb #c016a
 def seizure_recordings(store: WindowStore, dataset: str, *, n_chans: int | None = None,
                        max_per_subject_label: int | None = None) -> list[SeizureRecording]:
     """Every usable record of `dataset` in `store` as a `SeizureRecording` with per-sample labels (see above).
@@ -172,11 +173,13 @@ SEIZURE_THRESHOLDS = np.round(np.concatenate([np.arange(0.05, 0.951, 0.05), np.a
                                               [0.997, 0.998, 0.999, 0.9995, 0.9999]]), 4)
 "Threshold sweep for the operating points: `operating_points`' default plus 0.997-0.9999 (LightGBM saturates)."
 
+# %% ../../nbs/68_tasks.seizure.ipynb #c024a
 class SeizureCV(ConfigModel):
     "Subject-grouped folds: `n_splits` null = leave one subject out; `inner_splits` for the thresholds."
     n_splits: int | None = None
     inner_splits: int = 2
 
+# %% ../../nbs/68_tasks.seizure.ipynb #c024b
 class CropOptions(ConfigModel):
     """The `options` of a phase of the seizure task: `target` dense (per-sample BCE) or window (the crop's majority
     label), `crops_per_recording` per epoch; `params`: LightGBM settings of a `features` phase."""
@@ -184,6 +187,7 @@ class CropOptions(ConfigModel):
     crops_per_recording: int = 4
     params: dict[str, Any] = {}
 
+# %% ../../nbs/68_tasks.seizure.ipynb #c024c
 class SeizureScoring(ConfigModel):
     "Event scoring (`score_events`) and the post-processing before it; operating points at `fa_per_24h`."
     method: Literal[SCORING_METHODS] = "szcore"
@@ -202,10 +206,12 @@ def _fold_fp(proba_recs, post: PostProcessing, threshold: float, method: str) ->
         rows.append({"subject": subject, "tp": s["tp"], "fn": s["fn"], "fp": s["fp"], "duration_s": s["duration_s"]})
     return pd.DataFrame(rows)
 
+# %% ../../nbs/68_tasks.seizure.ipynb #c025a
 def _scored(p: np.ndarray, r: SeizureRecording) -> tuple:
     "What `operating_points` scores of one recording: (probabilities, sfreq, events, duration s, subject)."
     return (p, r.sfreq, r.events, r.duration_s, r.subject)
 
+# %% ../../nbs/68_tasks.seizure.ipynb #c025b
 @register_task("seizure_detection")
 class SeizureDetection(Task):
     """Seizure detection on the whole recordings of `dataset` (see above). `montage`: `chains18` (18 bipolar chains)

@@ -142,6 +142,7 @@ class TrainedDetector:
     fit_seconds: float
     model: object = None
 
+# %% ../../nbs/76a_train.records.ipynb #c017a
 def _pos_weight(recordings) -> float:
     pos = sum(int(r.y.sum()) for r in recordings); neg = sum(len(r.y) for r in recordings) - pos
     return float(neg / pos) if pos and neg else 1.0
@@ -193,10 +194,12 @@ def fit_detector(spec: dict, recordings: Sequence[SeizureRecording], *, window: 
 def _probs(det: TrainedDetector, recs, step: int) -> list[tuple[np.ndarray, SeizureRecording]]:
     return [(predict_recording(det.predict_windows, r.x, det.window, step), r) for r in recs]
 
+# %% ../../nbs/76a_train.records.ipynb #c022a
 def _state(det: TrainedDetector) -> dict:
     m = det.model
     return {"model": {k: v.detach().cpu() for k, v in m.state_dict().items()}} if isinstance(m, nn.Module) else {}
 
+# %% ../../nbs/76a_train.records.ipynb #c022b
 def cross_validate_records(task, spec: dict, recordings: Sequence[SeizureRecording],
                            sites: dict[str, list[SeizureRecording]], *, seed: int = 0,
                            trainer: TrainerConfig | dict | None = None, phase_store: PhaseStore | None = None,

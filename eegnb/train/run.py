@@ -46,6 +46,7 @@ __all__ = ['PhaseKind', 'PHASE_KINDS', 'PhaseConfig', 'TrainConfig', 'load_confi
 PhaseKind = Literal["pretrain", "contrastive", "finetune", "probe", "features"]
 PHASE_KINDS = typing.get_args(PhaseKind)
 
+# %% ../../nbs/77_train.run.ipynb #c005a
 class PhaseConfig(ConfigModel):
     """One phase. `kind`: pretrain | contrastive | finetune | probe | features (a feature classifier, for tasks
     of the records protocol: LightGBM on the task's `features`, `options.params`). `init`: where its weights come from:
@@ -76,6 +77,7 @@ class PhaseConfig(ConfigModel):
     model_options: dict[str, Any] = {}
     trainer: dict[str, Any] = {}
 
+# %% ../../nbs/77_train.run.ipynb #c005b
 @register_schema("phases")
 class TrainConfig(ConfigModel):
     """A whole experiment (see above). Paths may use `~` and environment variables. `adapter`: True puts a
@@ -165,6 +167,7 @@ class TrainConfig(ConfigModel):
         if int(os.environ.get("LOCAL_RANK", 0)) == 0: res.save(root / self.name)
         return res
 
+# %% ../../nbs/77_train.run.ipynb #c005c
 class _Prepare(ConfigModel):
     "The `prepare:` section of a config: what `ensure_store` builds the store from."
     datasets: list[str]
@@ -172,12 +175,14 @@ class _Prepare(ConfigModel):
     data_dir: str | None = None
     n_workers: int = 1
 
+# %% ../../nbs/77_train.run.ipynb #c005d
 def load_config(config: str | Path | dict | TrainConfig, overrides: dict | None = None) -> TrainConfig:
     """A `TrainConfig` from a YAML file, a dict or a config; `overrides` (dotted keys, e.g. `{"trainer.devices": 2,
     "phases.0.epochs": 1}`) are applied first. Unknown keys are errors naming the key, its nearest valid key and the
     file (`eegnb.config.load_config`)."""
     return load_any_config(config, overrides, schema=TrainConfig)
 
+# %% ../../nbs/77_train.run.ipynb #c005e
 def with_epochs(config: TrainConfig, epochs: dict[str, int]) -> TrainConfig:
     """A copy of `config` whose phases of each kind named in `epochs` (e.g. `{"pretrain": 1, "finetune": 2}`) train
     that many epochs (frozen fine-tuning epochs capped to fit): how reports and tests shrink a shipped config."""
@@ -570,11 +575,13 @@ class Experiment:
         sc = task.score(oof, n_boot=self.n_boot).assign(task=task.name, phase=phase.name, kind=phase.kind)
         return oof, sc, {"phase": name, "key": key, "folds": len(folds)}
 
+# %% ../../nbs/77_train.run.ipynb #c009a
 def _default_objective(model: str) -> str:
     obj = MODELS[model]["pretrain"]
     if obj is None: raise ValueError(f"model {model!r} has no default pretraining objective: set `objective` in the phase.")
     return obj
 
+# %% ../../nbs/77_train.run.ipynb #c009b
 def _probe_predict(train, test, n_classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -584,6 +591,7 @@ def _probe_predict(train, test, n_classes: int) -> tuple[np.ndarray, np.ndarray,
     proba = np.zeros((len(Xb), n_classes)); proba[:, clf.classes_] = clf.predict_proba(Xb)
     return proba, yb, rb
 
+# %% ../../nbs/77_train.run.ipynb #c009c
 def run_experiment(config: TrainConfig | str | Path | dict, *, arm: str | None = None, out_dir: str | Path | None = None,
                    overrides: dict | None = None, n_boot: int = 1000, log: bool = True) -> ExperimentResult:
     """Run a config's phases (every phase in order, or those of `arm`; see `Experiment`) and return its scores
@@ -595,6 +603,7 @@ def run_experiment(config: TrainConfig | str | Path | dict, *, arm: str | None =
         cfg = _arm_config(cfg, cfg.arms[arm])
     return Experiment(cfg, out_dir=out_dir, n_boot=n_boot, log=log).run()
 
+# %% ../../nbs/77_train.run.ipynb #c009d
 def _arm_config(cfg: TrainConfig, keep: list[str]) -> TrainConfig:
     "The config of one arm: its phases only (an init from a phase outside the arm becomes `previous`), no arms."
     phases = [p if p.init in ("previous", "scratch") or p.init in keep else p.model_copy(update={"init": "previous"})
@@ -602,6 +611,7 @@ def _arm_config(cfg: TrainConfig, keep: list[str]) -> TrainConfig:
     return TrainConfig.model_validate({**cfg.model_dump(), "phases": [p.model_dump() for p in phases], "arms": {},
                                        "tasks": cfg.tasks})
 
+# %% ../../nbs/77_train.run.ipynb #c009e
 def ensure_store(path: str | Path, datasets: list[str], config: dict | None = None, data_dir: str | None = None,
                  n_workers: int = 1) -> WindowStore:
     """The window store at `path`, prepared first (resumably) for those of `datasets` it lacks, from `data_dir`
