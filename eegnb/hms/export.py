@@ -29,18 +29,21 @@ def export_onnx(model: torch.nn.Module, example: torch.Tensor | np.ndarray, path
                           dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}}, dynamo=False)
     return path
 
+# %% ../../nbs/84_hms.export.ipynb #c003a
 def ort_session(path, threads: int = 1):
     "An ONNX Runtime CPU session with `threads` intra-op threads."
     import onnxruntime as ort
     so = ort.SessionOptions(); so.intra_op_num_threads = threads; so.inter_op_num_threads = 1
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
+# %% ../../nbs/84_hms.export.ipynb #c003aa
 def onnx_logits(path_or_session, X: np.ndarray, batch_size: int = 64) -> np.ndarray:
     "Logits of an ONNX model over `X`, in batches."
     s = ort_session(path_or_session) if isinstance(path_or_session, (str, Path)) else path_or_session
     X = np.asarray(X, dtype=np.float32)
     return np.concatenate([s.run(None, {"x": X[i:i + batch_size]})[0] for i in range(0, len(X), batch_size)])
 
+# %% ../../nbs/84_hms.export.ipynb #c003ab
 @torch.no_grad()
 def onnx_parity(model: torch.nn.Module, path, X: np.ndarray) -> float:
     "Max abs difference between PyTorch and ONNX Runtime logits over `X`."
@@ -48,6 +51,7 @@ def onnx_parity(model: torch.nn.Module, path, X: np.ndarray) -> float:
     ref = model(torch.as_tensor(np.asarray(X), dtype=torch.float32)).numpy()
     return float(np.abs(onnx_logits(path, X) - ref).max())
 
+# %% ../../nbs/84_hms.export.ipynb #c003ac
 def quantize_int8(path_in, path_out) -> Path:
     "Dynamic int8 quantization (`onnxruntime.quantization.quantize_dynamic`, QInt8 weights)."
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -55,6 +59,7 @@ def quantize_int8(path_in, path_out) -> Path:
     quantize_dynamic(str(path_in), str(path_out), weight_type=QuantType.QInt8)
     return path_out
 
+# %% ../../nbs/84_hms.export.ipynb #c003ad
 def _softmax(z):
     e = np.exp(z - z.max(1, keepdims=True)); return e / e.sum(1, keepdims=True)
 
@@ -67,6 +72,7 @@ def int8_cost(fp32_path, int8_path, X: np.ndarray, Y: np.ndarray | None = None) 
     if Y is not None: out.update(kl_fp32=kl_divergence(Y, p32), kl_int8=kl_divergence(Y, p8))
     return out
 
+# %% ../../nbs/84_hms.export.ipynb #c003ae
 def export_checkpoint(ckpt_path, out_dir, inputs: dict[str, np.ndarray], Y: np.ndarray | None = None) -> list[dict]:
     """ONNX fp32 + int8 of every member of the checkpoint at `ckpt_path`, with parity and int8 cost on
     `inputs[member input]` (at most 64 windows). One dict per member: paths, sizes, parity, int8 cost."""
