@@ -39,6 +39,7 @@ def datasets_table(data_dir: str | Path | None = None) -> pd.DataFrame:
                          folder=str(root), licence=m.meta.get("licence"), title=m.meta.get("title")))
     return pd.DataFrame(rows)
 
+# %% ../nbs/99_cli.ipynb #c005a
 def _cmd_list(args) -> int:
     t = datasets_table(args.data_dir)
     print(f"data directory: {_data_dir(args.data_dir)}")
@@ -73,6 +74,7 @@ def _cmd_fetch(args) -> int:
     print(f"{len(paths)} files of {args.dataset} present and verified in {load_manifest(args.dataset).root(args.data_dir)}")
     return 0
 
+# %% ../nbs/99_cli.ipynb #c009a
 def _cmd_info(args) -> int:
     m = load_manifest(args.dataset)
     for key in ("title", "kind", "source_url", "doi", "licence", "site", "format", "sfreq", "units"):
@@ -106,6 +108,7 @@ def prep_config(path: str | Path | None = None):
         raise DataError(path, f"unknown PrepConfig fields {unknown}.", f"Allowed: {', '.join(allowed)}.")
     return PrepConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
 
+# %% ../nbs/99_cli.ipynb #c013a
 def _cmd_prepare(args) -> int:
     config = prep_config(args.config)
     rep = prepare(args.datasets, args.out, config=config, data_dir=args.data_dir, scheduler=args.scheduler,
@@ -125,6 +128,7 @@ def _cmd_prepare(args) -> int:
 # %% ../nbs/99_cli.ipynb #c015
 FEATURE_SETS = ("spectral", "temporal", "connectivity")
 
+# %% ../nbs/99_cli.ipynb #c015a
 def _cmd_features(args) -> int:
     st = open_store(args.store)
     rows = np.flatnonzero(st.index.dataset == args.dataset) if args.dataset else None
@@ -162,6 +166,7 @@ def _cmd_train(args) -> int:
     print(f"results: {res.info.get('out_dir', args.out)}")
     return 0
 
+# %% ../nbs/99_cli.ipynb #c017a
 def _cmd_predict(args) -> int:
     import eegnb.hms.predict  # noqa: F401  (torch: imported by the command that needs it, see _cmd_train)
     table = eegnb.hms.predict.predict_files(args.model, args.files, args.out, fill_missing=args.fill_missing)
@@ -171,6 +176,7 @@ def _cmd_predict(args) -> int:
 
 # %% ../nbs/99_cli.ipynb #c018
 def build_parser() -> argparse.ArgumentParser:
+    "The `eegnb` argument parser: one subcommand per command, each with its handler in `func`."
     p = argparse.ArgumentParser(prog="eegnb", description="eegnb: notebook-first EEG research toolkit")
     sub = p.add_subparsers(dest="command", required=True)
     data = sub.add_parser("data", help="datasets: list, verify, fetch, info").add_subparsers(dest="data_command", required=True)
@@ -224,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     pd_.set_defaults(func=_cmd_predict)
     return p
 
+# %% ../nbs/99_cli.ipynb #c018a
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `eegnb` command."
     args = build_parser().parse_args(argv)
