@@ -22,6 +22,7 @@ __all__ = ['SCORE_COLUMNS', 'ExperimentResult']
 SCORE_COLUMNS = ["task", "phase", "kind", "level", "metric", "value", "ci_low", "ci_high", "n_groups", "n_samples"]
 "The columns of a result's scores table, in order (an `arm` column follows `task` in ablations)."
 
+# %% ../../nbs/74_train.result.ipynb #c004a
 @dataclass
 class ExperimentResult:
     """What a run returns (see above). `scores`: one row per task, phase, level and metric (`SCORE_COLUMNS`);
