@@ -18,12 +18,14 @@ __all__ = ['KAGGLE_EPSILON', 'normalise_votes', 'kl_divergence', 'consensus', 'h
 KAGGLE_EPSILON = 1e-15
 "The competition's clipping of predicted probabilities."
 
+# %% ../../nbs/81_hms.metrics.ipynb #c003a
 def _rows(a, name: str) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
     if a.ndim != 2: raise ValueError(f"{name} must be (n_samples, n_classes), got shape {a.shape}.")
     if not np.isfinite(a).all() or (a < 0).any(): raise ValueError(f"{name} holds negative, NaN or inf values.")
     return a
 
+# %% ../../nbs/81_hms.metrics.ipynb #c003aa
 def normalise_votes(votes) -> np.ndarray:
     "Vote counts (or any non-negative weights) `(n, n_classes)` -> rows summing to 1."
     v = _rows(votes, "votes")
@@ -31,6 +33,7 @@ def normalise_votes(votes) -> np.ndarray:
     if (s == 0).any(): raise ValueError(f"votes: {int((s == 0).sum())} row(s) without any vote.")
     return v / s
 
+# %% ../../nbs/81_hms.metrics.ipynb #c003ab
 def kl_divergence(votes, proba, epsilon: float = KAGGLE_EPSILON) -> float:
     """Mean over samples of `Σ_k t_k log(t_k / clip(q_k, ε, 1 − ε))`, `t` the normalised `votes` `(n, 6)`
     (counts or distributions), `q` = `proba` `(n, 6)`: Kaggle's HMS score (nats)."""
@@ -45,6 +48,7 @@ def consensus(votes) -> np.ndarray:
     "Index of the class with the most votes, ties to the lowest index: `(n,)` int."
     return np.argmax(_rows(votes, "votes"), axis=1)
 
+# %% ../../nbs/81_hms.metrics.ipynb #c004a
 def hms_metrics(votes, proba, n_bins: int = 15) -> dict[str, float]:
     """`kl` (Kaggle's), `macro_auroc` (one-vs-rest on the consensus, classes present with both outcomes),
     `balanced_accuracy` (argmax vs consensus, over the consensus classes present), `ece` (top-label)."""
@@ -57,6 +61,7 @@ def hms_metrics(votes, proba, n_bins: int = 15) -> dict[str, float]:
             "balanced_accuracy": float(balanced_accuracy_score(y, q.argmax(1))),
             "ece": expected_calibration_error(y, qn, n_bins)}
 
+# %% ../../nbs/81_hms.metrics.ipynb #c004aa
 def hms_scores(votes, proba, groups, *, n_boot: int = 300, seed: int = 0) -> pd.DataFrame:
     """`hms_metrics` with 95 % percentile bootstrap intervals resampling whole `groups` (patients):
     columns metric, value, ci_low, ci_high, n_groups, n_samples."""
