@@ -28,9 +28,11 @@ __all__ = ['TASKS', 'TASK_MODULES', 'register_task', 'task_from_config', 'Task',
 TASKS = Registry("task", "Tasks register when their module is imported: `import eegnb.tasks` registers the built-in ones.")
 "Registered task kinds -> their `Task` classes (filled by `register_task`)."
 
+# %% ../../nbs/66_tasks.base.ipynb #c005a
 TASK_MODULES: dict[str, str] = {"hms_votes": "eegnb.hms.train"}
 "Built-in tasks defined above the training layer (they train their own members), imported by name when a config names them."
 
+# %% ../../nbs/66_tasks.base.ipynb #c005aa
 def register_task(kind: str):
     "Class decorator: register a `Task` subclass under `kind` (its `kind` field must default to it)."
     def deco(cls):
@@ -40,6 +42,7 @@ def register_task(kind: str):
         return TASKS.decorator(kind)(cls)
     return deco
 
+# %% ../../nbs/66_tasks.base.ipynb #c005ab
 def task_from_config(entry: Any, where: str | tuple = "tasks") -> Task:
     """The registered `Task` an entry of a config's `tasks:` list describes (a mapping with `kind`, default
     "classification"; a `Task` is returned as it is). `ConfigError` for an unknown kind or a key the task lacks."""
