@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,8 @@ from sklearn.model_selection import BaseCrossValidator, GroupShuffleSplit, Leave
 from .core import check_option
 
 # %% auto #0
-__all__ = ['group_keys', 'GroupFolds', 'subject_folds', 'subject_split', 'leave_one_site_out', 'PatientFolds', 'DealtGroupFolds']
+__all__ = ['group_keys', 'GroupFolds', 'subject_folds', 'subject_split', 'leave_one_site_out', 'PatientFolds', 'DealtGroupFolds',
+           'group_bootstrap']
 
 # %% ../nbs/03_splits.ipynb #c005
 def group_keys(index: pd.DataFrame, group: str = "subject") -> np.ndarray:
@@ -230,3 +231,16 @@ class DealtGroupFolds(BaseCrossValidator):
         g = _group_array(X, groups, self.group, "DealtGroupFolds")
         for held in self.test_groups(g.tolist()):
             te = np.isin(g, held); yield np.flatnonzero(~te), np.flatnonzero(te)
+
+# %% ../nbs/03_splits.ipynb #gb001
+def group_bootstrap(groups: Sequence, statistic: Callable[[np.ndarray], dict | Sequence[float]], *, n_boot: int = 1000,
+                    seed: int = 0) -> pd.DataFrame:
+    """`statistic(rows)` on `n_boot` resamples of whole `groups` `(n,)`: each resample draws `len(unique(groups))`
+    groups with replacement (`np.random.default_rng(seed)`) and passes the row numbers of their members
+    (concatenated, `(n_resampled,)`). Returns one row per resample (the statistic's keys, or 0..k-1, as columns)."""
+    groups = np.asarray(groups)
+    uniq = np.unique(groups)
+    by_group = {g: np.flatnonzero(groups == g) for g in uniq}
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame([statistic(np.concatenate([by_group[g] for g in rng.choice(uniq, len(uniq))]))
+                         for _ in range(n_boot)])

@@ -116,3 +116,12 @@ def test_one_classifier_factory():
         allowed = CLASSIFIER_ALLOWED.get(_rel(p), (0, ""))[0]
         if n != allowed: bad[_rel(p)] = f"{n} constructions, {allowed} allowed"
     assert not bad, f"build feature classifiers with eegnb.eval.classification.feature_classifier(kind, seed=..., **overrides): {bad}"
+
+
+def test_one_group_bootstrap():
+    """Intervals over subjects come from one resampler (`eegnb.splits.group_bootstrap`): no other module draws
+    groups with `rng.choice(<groups>, len(<groups>))` itself (score, cross-site metrics, sleep F1, HMS scores used to)."""
+    draw = re.compile(r"\.choice\(\s*(\w+)\s*,\s*len\(\s*\1\s*\)")
+    hits = [f"{p.relative_to(ROOT)}:{i}" for p in sorted((ROOT / "eegnb").rglob("*.py")) if p.name != "_modidx.py"
+            for i, line in enumerate(p.read_text().splitlines(), 1) if draw.search(line)]
+    assert [h.split(":")[0] for h in hits] == ["eegnb/splits.py"], hits

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import check_option
-from ..splits import GroupFolds
+from ..splits import GroupFolds, group_bootstrap
 
 # %% auto #0
 __all__ = ['FEATURE_CLASSIFIERS', 'CLASSIFIER_DEFAULTS', 'cross_validate', 'Scores', 'score', 'aggregate', 'feature_classifier']
@@ -94,13 +94,8 @@ def score(oof: pd.DataFrame, *, n_boot: int = 1000, seed: int = 0, level: str = 
     point = _metrics(y, pred, proba, classes.astype(str))
     groups = oof.group.to_numpy()
     uniq = np.unique(groups)
-    by_group = {g: np.flatnonzero(groups == g) for g in uniq}
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(n_boot):
-        idx = np.concatenate([by_group[g] for g in rng.choice(uniq, len(uniq), replace=True)])
-        boots.append(_metrics(y[idx], pred[idx], proba[idx], classes.astype(str)))
-    boots = pd.DataFrame(boots)
+    boots = group_bootstrap(groups, lambda idx: _metrics(y[idx], pred[idx], proba[idx], classes.astype(str)),
+                            n_boot=n_boot, seed=seed)
     rows = [{"metric": k, "value": v, "ci_low": boots[k].quantile(0.025), "ci_high": boots[k].quantile(0.975)}
             for k, v in point.items()]
     return Scores(pd.DataFrame(rows), len(uniq), len(oof), level)

@@ -13,7 +13,7 @@ import pandas as pd
 from .calibration import expected_calibration_error
 from .classification import feature_classifier
 from ..features import SpectralFeatures
-from ..splits import GroupFolds
+from ..splits import GroupFolds, group_bootstrap
 
 # %% auto #0
 __all__ = ['CROSS_SITE_METRICS', 'ID_COLUMNS', 'best_threshold', 'binary_metrics', 'bootstrap_metrics', 'channelwise_table',
@@ -62,11 +62,7 @@ def bootstrap_metrics(y, p, groups, threshold: float, *, n_boot: int = 200, seed
     "`binary_metrics` with 95% percentile intervals from resampling whole `groups`; columns metric, value, ci_low, ci_high."
     y, p, groups = np.asarray(y), np.asarray(p), np.asarray(groups)
     point = binary_metrics(y, p, threshold)
-    uniq = np.unique(groups)
-    idx = {g: np.flatnonzero(groups == g) for g in uniq}
-    rng = np.random.default_rng(seed)
-    boots = pd.DataFrame([binary_metrics(y[s], p[s], threshold) for s in
-                          (np.concatenate([idx[g] for g in rng.choice(uniq, len(uniq))]) for _ in range(n_boot))])
+    boots = group_bootstrap(groups, lambda s: binary_metrics(y[s], p[s], threshold), n_boot=n_boot, seed=seed)
     return pd.DataFrame([{"metric": k, "value": v, "ci_low": boots[k].quantile(0.025), "ci_high": boots[k].quantile(0.975)}
                          for k, v in point.items()])
 

@@ -5,11 +5,14 @@
 # %% ../../nbs/81_hms.metrics.ipynb #c002
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from ..data.annotations import HMS_CLASSES
 from ..eval.calibration import expected_calibration_error
+from ..splits import group_bootstrap
 
 # %% auto #0
 __all__ = ['KAGGLE_EPSILON', 'normalise_votes', 'kl_divergence', 'consensus', 'hms_metrics', 'hms_scores']
@@ -69,15 +72,8 @@ def hms_scores(votes, proba, groups, *, n_boot: int = 300, seed: int = 0) -> pd.
     if len(g) != len(t): raise ValueError(f"groups has {len(g)} entries for {len(t)} samples.")
     point = hms_metrics(t, q)
     uniq = np.unique(g)
-    by = {u: np.flatnonzero(g == u) for u in uniq}
-    rng = np.random.default_rng(seed)
-    import warnings
-    boots = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for _ in range(n_boot):
-            idx = np.concatenate([by[u] for u in rng.choice(uniq, len(uniq))])
-            boots.append(hms_metrics(t[idx], q[idx]))
-    b = pd.DataFrame(boots)
+        b = group_bootstrap(g, lambda idx: hms_metrics(t[idx], q[idx]), n_boot=n_boot, seed=seed)
     return pd.DataFrame([{"metric": k, "value": v, "ci_low": b[k].quantile(.025), "ci_high": b[k].quantile(.975),
                           "n_groups": len(uniq), "n_samples": len(t)} for k, v in point.items()])

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from ..data.annotations import AASM_STAGES, to_aasm
 from ..eval.classification import score
+from ..splits import group_bootstrap
 from .base import Task, register_task
 
 # %% auto #0
@@ -31,14 +32,12 @@ def stage_f1(oof: pd.DataFrame, stages: Sequence[str], *, n_boot: int = 1000, se
     y, pred = oof.y.astype(str).to_numpy(), oof.pred.astype(str).to_numpy()
     groups = oof.subject_id.to_numpy()
     uniq = np.unique(groups)
-    by_group = {g: np.flatnonzero(groups == g) for g in uniq}
     def f1s(idx):
         present = set(y[idx]) | set(pred[idx])
         vals = f1_score(y[idx], pred[idx], labels=list(stages), average=None, zero_division=0.0)
         return [v if s in present else np.nan for s, v in zip(stages, vals)]
     point = f1s(np.arange(len(y)))
-    rng = np.random.default_rng(seed)
-    boots = np.array([f1s(np.concatenate([by_group[g] for g in rng.choice(uniq, len(uniq))])) for _ in range(n_boot)])
+    boots = group_bootstrap(groups, f1s, n_boot=n_boot, seed=seed).to_numpy(dtype=float)
     q = [(1 - ci) / 2, 1 - (1 - ci) / 2]
     rows = []
     for k, s in enumerate(stages):
