@@ -142,6 +142,8 @@ class TrainConfig(ConfigModel):
                                  "own models (seizure, HMS); window tasks train the experiment's `model`.")
             if p.kind in ("pretrain", "contrastive", "probe") or (p.kind == "finetune" and not p.model):
                 if not self.model: raise ValueError(f"phase {p.name!r} ({p.kind}) trains the experiment's `model`; set it.")
+        for i, p in enumerate(self.phases):          # a phase's trainer changes are trainer settings too
+            if p.trainer: validate_config(TrainerConfig, {**self.trainer.model_dump(), **p.trainer}, where=("phases", i, "trainer"))
         if self.prepare is not None:
             validate_config(_Prepare, self.prepare, where="prepare")
         for arm, keep in self.arms.items():
@@ -227,6 +229,10 @@ class Experiment:
         "The window length (samples) of the window datasets this experiment reads (see `_n_times`)."
         if not hasattr(self, "_n_times_cache"): self._n_times_cache = self._n_times()
         return self._n_times_cache
+
+    def phase_trainer(self, phase: PhaseConfig) -> TrainerConfig:
+        "The config's `trainer:` settings with the fields `phase.trainer` changes (the same for every protocol)."
+        return TrainerConfig(**{**self.cfg.trainer.model_dump(), **phase.trainer}) if phase.trainer else self.cfg.trainer
 
     def _say(self, msg: str) -> None:
         if self.log and int(os.environ.get("LOCAL_RANK", 0)) == 0: print(f"[eegnb train {self.cfg.name}] {msg}", flush=True)
@@ -396,7 +402,7 @@ class Experiment:
         if phase.probe and self.cfg.tasks:
             probe = self._probe_callback(self.cfg.tasks[0])
             if probe is not None: callbacks.append(probe)
-        s = self.cfg.trainer
+        s = self.phase_trainer(phase)
         trainer = make_trainer(s, max_epochs=phase.epochs, root=d, callbacks=callbacks)
         nw = s.num_workers
         tl = montage_loader(train, phase.batch_size, shuffle=True, drop_last=len(train) > phase.batch_size,
@@ -438,7 +444,7 @@ class Experiment:
             self._say(f"{task.name}: {len(recs)} {task.dataset} recordings, {len({r.subject for r in recs})} subjects; "
                       "cross-site: " + ", ".join(f"{s} {sum(r.duration_s for r in v) / 3600:.2f} h" for s, v in sites.items()))
         recs, sites, traces = self._recordings[task.name]
-        settings = TrainerConfig(**{**self.cfg.trainer.model_dump(), **phase.trainer})
+        settings = self.phase_trainer(phase)
         opts = validate_config(task.options_schema, phase.options, where=f"phases.{phase.name}.options")
         if phase.kind == "features":
             spec = {"name": phase.name, "kind": "features", "params": dict(opts.params)}
@@ -471,7 +477,7 @@ class Experiment:
             self._samples[task.name] = {"data": data, "folds": task.folds(data, self.cfg.seed), "members": []}
             self._say(f"{task.name}: {len(data['Y'])} samples, {len(set(data['groups']))} groups, classes {data['classes']}")
         s = self._samples[task.name]
-        settings = TrainerConfig(**{**self.cfg.trainer.model_dump(), **phase.trainer})
+        settings = self.phase_trainer(phase)
         index = [p.name for p in self.cfg.phases].index(phase.name)
         key = stable_hash([phase.model_dump(mode="json"), task.model_dump(mode="json"), self.cfg.seed, index,
                            settings.model_dump(mode="json")])
@@ -542,9 +548,9 @@ class Experiment:
                 weights = np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / len(classes), 0.0)
                 module = FinetuneTask(model, phase.optim, freeze_epochs=phase.freeze_epochs, class_weights=weights, loss=task.loss)
                 has_val = len(fold["val"]) > 0
-                trainer = make_trainer(self.cfg.trainer, max_epochs=phase.epochs, root=d,
+                trainer = make_trainer(self.phase_trainer(phase), max_epochs=phase.epochs, root=d,
                                        monitor="val_loss" if has_val else None)
-                nw = self.cfg.trainer.num_workers
+                nw = self.phase_trainer(phase).num_workers
                 ckpt = self.phase_store.last_checkpoint(fname, key)
                 trainer.fit(module, montage_loader(part("train"), phase.batch_size, shuffle=True, seed=self.cfg.seed + k,
                                                    num_workers=nw),
